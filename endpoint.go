@@ -1,0 +1,318 @@
+package zmq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"sync"
+	"syscall"
+
+	"github.com/zmq-go/zmq/internal/transport"
+)
+
+// An endpoint is one Bind or Connect of a socket.
+type endpoint struct {
+	s      *Socket
+	name   string // the key: resolved for binds, as given for connects
+	bind   bool
+	te     transport.Endpoint
+	ln     net.Listener
+	inproc *inprocListener // a bound inproc endpoint
+
+	// persistent is the pipe of a connect endpoint that outlives its
+	// connections (ZMQ_IMMEDIATE off), so messages queue while the peer is
+	// away and survive reconnection.
+	persistent *peerPipe
+	connectRID []byte // ZMQ_CONNECT_ROUTING_ID for the connection's peer
+
+	ctx    context.Context // cancelled to stop accepting or dialling
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	engines map[*engine]struct{}
+	stopped bool
+}
+
+func (s *Socket) newEndpoint(name string, te transport.Endpoint, bind bool) *endpoint {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &endpoint{s: s, name: name, te: te, bind: bind, ctx: ctx, cancel: cancel, engines: make(map[*engine]struct{})}
+}
+
+// addEngine registers a live connection; false if the endpoint is stopped.
+func (ep *endpoint) addEngine(e *engine) bool {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	if ep.stopped {
+		return false
+	}
+	ep.engines[e] = struct{}{}
+	return true
+}
+
+func (ep *endpoint) removeEngine(e *engine) {
+	ep.mu.Lock()
+	delete(ep.engines, e)
+	ep.mu.Unlock()
+}
+
+// stop ends accepting or dialling and closes the endpoint's connections:
+// at once, or (linger) after flushing what is queued.
+func (ep *endpoint) stop(linger bool) {
+	ep.mu.Lock()
+	ep.stopped = true
+	engines := make([]*engine, 0, len(ep.engines))
+	for e := range ep.engines {
+		engines = append(engines, e)
+	}
+	ep.mu.Unlock()
+	if ep.ln != nil {
+		ep.ln.Close()
+	}
+	if !linger || ep.persistent == nil || !ep.persistent.out.pending() {
+		ep.cancel()
+	}
+	for _, e := range engines {
+		if linger {
+			e.linger()
+		} else {
+			e.kill()
+		}
+	}
+}
+
+func (ep *endpoint) stopped_() bool {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	return ep.stopped
+}
+
+// mapNetError turns an operating-system error into the matching sentinel.
+func mapNetError(err error) error {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("%w: %v", ErrAddrInUse, err)
+	case errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, transport.ErrNoAddress):
+		return fmt.Errorf("%w: %v", ErrAddrNotAvailable, err)
+	case errors.Is(err, transport.ErrSyntax):
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	case errors.Is(err, transport.ErrScheme):
+		return ErrProtocolNotSupported
+	case errors.Is(err, fs.ErrPermission):
+		return err
+	}
+	return err
+}
+
+func (s *Socket) tcpConfig() transport.TCPConfig {
+	o := &s.opts
+	return transport.TCPConfig{
+		IPv6:           o.ipv6,
+		ConnectTimeout: o.connectTimeout,
+		Keepalive:      o.tcpKeepalive,
+		KeepaliveIdle:  o.tcpKeepaliveIdle,
+		KeepaliveIntvl: o.tcpKeepaliveIntvl,
+		KeepaliveCnt:   o.tcpKeepaliveCnt,
+	}
+}
+
+// Bind makes the socket accept connections on endpoint, such as
+// "tcp://*:5555", "tcp://127.0.0.1:*", "ipc:///tmp/feed", "ipc://@name" or
+// "inproc://workers". A socket may bind to many endpoints.
+func (s *Socket) Bind(endpoint string) error {
+	err := s.bind(endpoint)
+	if err != nil {
+		return &OpError{Op: "bind", Endpoint: endpoint, Err: err}
+	}
+	return nil
+}
+
+func (s *Socket) bind(name string) error {
+	te, err := transport.Parse(name)
+	if err != nil {
+		return mapNetError(err)
+	}
+	if te.Scheme == "inproc" {
+		if s.typ == Stream {
+			return ErrIncompatibleProtocol
+		}
+		return s.bindInproc(te)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return s.closeErr
+	}
+	var ln net.Listener
+	var addr string
+	if te.Scheme == "tcp" {
+		ln, addr, err = transport.ListenTCP(te.Addr, s.tcpConfig())
+	} else {
+		ln, addr, err = transport.ListenIPC(te.Addr)
+	}
+	if err != nil {
+		return mapNetError(err)
+	}
+	resolved := te.Scheme + "://" + addr
+	ep := s.newEndpoint(resolved, transport.Endpoint{Scheme: te.Scheme, Addr: addr}, true)
+	ep.ln = ln
+	s.endpoints[resolved] = append(s.endpoints[resolved], ep)
+	s.lastEP = resolved
+	s.wg.Add(1)
+	go s.acceptLoop(ep)
+	return nil
+}
+
+// Connect makes the socket connect to endpoint, now and again whenever the
+// connection is lost. It succeeds without a peer being there: the socket
+// keeps trying every ReconnectInterval. A socket may connect to many
+// endpoints.
+func (s *Socket) Connect(endpoint string) error {
+	err := s.connect(endpoint)
+	if err != nil {
+		return &OpError{Op: "connect", Endpoint: endpoint, Err: err}
+	}
+	return nil
+}
+
+func (s *Socket) connect(name string) error {
+	te, err := transport.Parse(name)
+	if err != nil {
+		return mapNetError(err)
+	}
+	switch te.Scheme {
+	case "tcp":
+		if err := transport.CheckTCPConnect(te.Addr); err != nil {
+			return mapNetError(err)
+		}
+	case "ipc":
+		if te.Addr == "*" {
+			return fmt.Errorf("%w: ipc://* cannot be connected to", ErrInvalid)
+		}
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return s.closeErr
+	}
+	// DEALER, SUB, PUB and REQ ignore a second connect to the same endpoint.
+	if len(s.endpoints[name]) > 0 && !s.endpoints[name][0].bind {
+		switch s.typ {
+		case Dealer, Sub, Pub, Req:
+			s.mu.Unlock()
+			return nil
+		}
+	}
+	if te.Scheme == "inproc" {
+		s.mu.Unlock()
+		if s.typ == Stream {
+			return ErrIncompatibleProtocol
+		}
+		return s.connectInproc(te)
+	}
+	defer s.mu.Unlock()
+	ep := s.newEndpoint(name, te, false)
+	ep.connectRID, s.opts.connectRoutingID = s.opts.connectRoutingID, nil
+	if !s.opts.immediate && s.typ != Router && s.typ != Stream {
+		ep.persistent = s.newStreamPipe(ep)
+		s.attachPipe(ep.persistent)
+	}
+	s.endpoints[name] = append(s.endpoints[name], ep)
+	s.lastEP = name
+	s.wg.Add(1)
+	go s.connectLoop(ep)
+	return nil
+}
+
+// Unbind stops accepting connections on an endpoint given as it was bound,
+// or as LastEndpoint reported it after a wildcard bind, and closes the
+// connections it accepted.
+func (s *Socket) Unbind(endpoint string) error {
+	if err := s.removeEndpoint(endpoint, true); err != nil {
+		return &OpError{Op: "unbind", Endpoint: endpoint, Err: err}
+	}
+	return nil
+}
+
+// Disconnect stops connecting to an endpoint and closes its connection,
+// after sending what is queued for it within Linger.
+func (s *Socket) Disconnect(endpoint string) error {
+	if err := s.removeEndpoint(endpoint, false); err != nil {
+		return &OpError{Op: "disconnect", Endpoint: endpoint, Err: err}
+	}
+	return nil
+}
+
+func (s *Socket) removeEndpoint(name string, bind bool) error {
+	if _, err := transport.Parse(name); err != nil {
+		return mapNetError(err)
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return s.closeErr
+	}
+	eps := s.endpoints[name]
+	var keep, drop []*endpoint
+	for _, ep := range eps {
+		if ep.bind == bind {
+			drop = append(drop, ep)
+		} else {
+			keep = append(keep, ep)
+		}
+	}
+	if len(drop) == 0 {
+		s.mu.Unlock()
+		return ErrNoEndpoint
+	}
+	if len(keep) == 0 {
+		delete(s.endpoints, name)
+	} else {
+		s.endpoints[name] = keep
+	}
+	var pipes []*peerPipe
+	for _, ep := range drop {
+		if ep.inproc != nil {
+			s.ctx.unbindInproc(ep)
+		}
+		for p := range s.pipes {
+			if p.ep == ep && p.eng == nil {
+				pipes = append(pipes, p)
+			}
+		}
+	}
+	for _, p := range pipes {
+		s.terminatePipe(p)
+	}
+	s.mu.Unlock()
+	for _, ep := range drop {
+		ep.stop(!bind)
+	}
+	return nil
+}
+
+func (s *Socket) acceptLoop(ep *endpoint) {
+	defer s.wg.Done()
+	for {
+		conn, err := ep.ln.Accept()
+		if err != nil {
+			if ep.stopped_() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		s.mu.Lock()
+		cfg := s.tcpConfig()
+		s.mu.Unlock()
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.SetNoDelay(true)
+			transport.ApplyKeepalive(tc, cfg)
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serveConnOf(conn, ep)
+		}()
+	}
+}

@@ -1,0 +1,359 @@
+package zmq
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zmq-go/zmq/internal/pipe"
+	"github.com/zmq-go/zmq/internal/zmtp"
+)
+
+// An engine runs one ZMTP connection: the handshake, then a reader that
+// decodes frames straight out of large reusable buffers into the pipe's
+// inbound queue, and a writer goroutine that drains the pipe's outbound
+// stream with one system call per batch.
+type engine struct {
+	s    *Socket
+	opts options // the socket's options when the connection started
+	conn net.Conn
+	ep   *endpoint
+	p    *peerPipe
+	out  *pipe.Out
+
+	space     chan struct{} // the inbound queue has room again
+	stop      chan struct{} // closed to stop the writer at once
+	stopOnce  sync.Once
+	lingering atomic.Bool // the socket is closing: flush, half-close, drain
+	wdone     chan struct{}
+}
+
+// errProtocol marks connection failures caused by the peer breaking the
+// protocol; libzmq does not reconnect after those.
+type protocolError struct{ err error }
+
+func (e *protocolError) Error() string { return "zmq: protocol error: " + e.err.Error() }
+func (e *protocolError) Unwrap() error { return e.err }
+
+func protoErr(err error) error { return &protocolError{err} }
+
+var errPeerIncompatible = errors.New("incompatible peer socket type")
+
+// Bodies from this size on are read into a buffer of their own instead of
+// being staged through the shared receive chunk.
+const largeBody = 8 << 10
+
+// Bodies up to this size get their whole buffer at once; larger claims are
+// only believed as the bytes arrive.
+const trustedBody = 256 << 10
+
+// finWait bounds how long a closing connection waits for the peer to close
+// after everything was written and the write side shut down.
+const finWait = 2 * time.Second
+
+// maxHandshakeCommand bounds a command during the handshake.
+const maxHandshakeCommand = 1 << 20
+
+// handshake performs the greeting and the NULL mechanism's READY exchange.
+func (e *engine) handshake() (peer zmtp.Metadata, legacy bool, err error) {
+	s := e.s
+	if ivl := e.opts.handshakeIvl; ivl > 0 {
+		e.conn.SetDeadline(time.Now().Add(ivl))
+		defer e.conn.SetDeadline(time.Time{})
+	}
+	// libzmq sends its greeting in stages and waits for ours in between:
+	// send the signature, read the peer's, then send the rest.
+	if _, err := e.conn.Write(zmtp.AppendSignature(nil)); err != nil {
+		return nil, false, err
+	}
+	var g [zmtp.GreetingSize]byte
+	if _, err := io.ReadFull(e.conn, g[:zmtp.SignatureSize]); err != nil {
+		return nil, false, err
+	}
+	if err := zmtp.CheckSignature(g[:zmtp.SignatureSize]); err != nil {
+		return nil, false, protoErr(err)
+	}
+	rest := zmtp.AppendGreetingRest(nil, zmtp.Greeting{Major: 3, Minor: 1, Mechanism: "NULL"})
+	if _, err := e.conn.Write(rest); err != nil {
+		return nil, false, err
+	}
+	if _, err := io.ReadFull(e.conn, g[zmtp.SignatureSize:]); err != nil {
+		return nil, false, err
+	}
+	greet, err := zmtp.ParseGreeting(g[:])
+	if err != nil {
+		return nil, false, protoErr(err)
+	}
+	if greet.Mechanism != "NULL" {
+		e.conn.Write(zmtp.AppendError(nil, "mechanism mismatch"))
+		return nil, false, protoErr(errors.New("peer mechanism " + greet.Mechanism + ", want NULL"))
+	}
+	legacy = greet.Major == 3 && greet.Minor == 0
+
+	md := zmtp.Metadata{{Name: zmtp.PropSocketType, Value: []byte(s.typ.String())}}
+	if s.typ.usesRoutingID() {
+		md = append(md, zmtp.Property{Name: zmtp.PropIdentity, Value: e.opts.routingID})
+	}
+	if _, err := e.conn.Write(zmtp.AppendReady(nil, md)); err != nil {
+		return nil, false, err
+	}
+
+	name, data, err := readCommand(e.conn)
+	if err != nil {
+		return nil, false, err
+	}
+	switch name {
+	case zmtp.CmdReady:
+	case zmtp.CmdError:
+		reason, _ := zmtp.ParseError(data)
+		return nil, false, protoErr(errors.New("peer sent ERROR: " + reason))
+	default:
+		return nil, false, protoErr(errors.New("unexpected command " + name + " in handshake"))
+	}
+	peer, err = zmtp.ParseMetadata(data)
+	if err != nil {
+		return nil, false, protoErr(err)
+	}
+	st, _ := peer.Get(zmtp.PropSocketType)
+	if !zmtp.Compatible(s.typ.String(), string(st)) {
+		return nil, false, protoErr(errPeerIncompatible)
+	}
+	return peer, legacy, nil
+}
+
+// readCommand reads one command frame during the handshake, growing its
+// buffer only as bytes arrive.
+func readCommand(r io.Reader) (name string, data []byte, err error) {
+	var h [9]byte
+	if _, err := io.ReadFull(r, h[:2]); err != nil {
+		return "", nil, err
+	}
+	n := 2
+	if h[0]&zmtp.FlagLong != 0 {
+		if _, err := io.ReadFull(r, h[2:9]); err != nil {
+			return "", nil, err
+		}
+		n = 9
+	}
+	flags, size, _, err := zmtp.ParseFrameHeader(h[:n])
+	if err != nil {
+		return "", nil, protoErr(err)
+	}
+	if flags&zmtp.FlagCommand == 0 {
+		return "", nil, protoErr(errors.New("data frame during handshake"))
+	}
+	if size > maxHandshakeCommand {
+		return "", nil, protoErr(errors.New("handshake command too large"))
+	}
+	body, err := io.ReadAll(io.LimitReader(r, int64(size)))
+	if err != nil {
+		return "", nil, err
+	}
+	if uint64(len(body)) != size {
+		return "", nil, io.ErrUnexpectedEOF
+	}
+	name, data, err = zmtp.ParseCommand(body)
+	if err != nil {
+		return "", nil, protoErr(err)
+	}
+	return name, data, nil
+}
+
+// stopWriter stops the writer goroutine without flushing.
+func (e *engine) stopWriter() { e.stopOnce.Do(func() { close(e.stop) }) }
+
+// writeLoop drains the outbound stream until the engine stops. When the
+// socket is closing it flushes everything and half-closes the connection.
+func (e *engine) writeLoop() {
+	defer close(e.wdone)
+	var b pipe.Batch
+	for {
+		if !e.out.Take(&b) {
+			if e.lingering.Load() {
+				closeWrite(e.conn)
+				e.conn.SetReadDeadline(time.Now().Add(finWait))
+				return
+			}
+			select {
+			case <-e.out.Wake():
+				continue
+			case <-e.stop:
+				return
+			}
+		}
+		bufs := b.Bufs
+		_, err := bufs.WriteTo(e.conn)
+		b.Done()
+		if err != nil {
+			e.conn.Close()
+			return
+		}
+	}
+}
+
+func closeWrite(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	} else {
+		c.Close()
+	}
+}
+
+// readLoop decodes frames until the connection fails.
+func (e *engine) readLoop() error {
+	p := e.p
+	maxSize := e.opts.maxMsgSize
+	c := pipe.GetChunk(pipe.ChunkSize)
+	defer func() { c.Release() }()
+	start, end := 0, 0
+	var batch []pipe.Frame // whole messages, then the frames of a partial one
+	msgs, partial := 0, 0  // whole messages in batch; index where the partial one starts
+	limit := len(c.Buf)    // how far the next read may fill
+	for {
+		for !e.lingering.Load() && p.in.Full() {
+			select {
+			case <-e.space:
+			case <-e.stop:
+				return net.ErrClosed
+			}
+		}
+		if end == len(c.Buf) {
+			nc := pipe.GetChunk(pipe.ChunkSize)
+			end = copy(nc.Buf, c.Buf[start:end])
+			start = 0
+			c.Release()
+			c = nc
+			limit = len(c.Buf)
+		}
+		n, err := e.conn.Read(c.Buf[end:min(limit, len(c.Buf))])
+		if n == 0 && err != nil {
+			return err
+		}
+		end += n
+		limit = len(c.Buf)
+		refs := int32(0)
+		for {
+			flags, size, hn, err := zmtp.ParseFrameHeader(c.Buf[start:end])
+			if err == io.ErrUnexpectedEOF {
+				break
+			}
+			if err != nil {
+				return protoErr(err)
+			}
+			if maxSize >= 0 && size > uint64(maxSize) {
+				return protoErr(ErrMsgTooLarge)
+			}
+			var f pipe.Frame
+			if size >= largeBody && uint64(end-start-hn) < size {
+				lc, err := e.readLarge(c.Buf[start+hn:end], size)
+				if err != nil {
+					return err
+				}
+				start = end
+				limit = min(len(c.Buf), end+4096) // keep the next body out of the chunk
+				if flags&zmtp.FlagCommand != 0 {
+					err := e.command(lc.Buf[:size], &batch, &msgs, &partial)
+					lc.Release()
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				f = pipe.MakeFrame(lc.Buf[:size], flags&zmtp.FlagMore, lc)
+			} else {
+				if uint64(end-start-hn) < size {
+					break
+				}
+				body := c.Buf[start+hn : start+hn+int(size)]
+				start += hn + int(size)
+				if flags&zmtp.FlagCommand != 0 {
+					if err := e.command(body, &batch, &msgs, &partial); err != nil {
+						return err
+					}
+					continue
+				}
+				f = pipe.MakeFrame(body, flags&zmtp.FlagMore, c)
+				refs++
+			}
+			batch = append(batch, f)
+			if !f.More() {
+				msgs++
+				partial = len(batch)
+			}
+		}
+		if refs > 0 {
+			c.Retain(refs)
+		}
+		if msgs > 0 {
+			if e.lingering.Load() || !p.in.PushBatch(batch[:partial], msgs) {
+				// Closing: what arrives now is dropped.
+				for _, f := range batch[:partial] {
+					f.Release()
+				}
+			}
+			rest := copy(batch, batch[partial:])
+			clear(batch[rest:])
+			batch = batch[:rest]
+			msgs, partial = 0, 0
+		}
+	}
+}
+
+// readLarge reads a body of size bytes, of which have already arrived, into
+// a buffer of its own. Claims beyond trustedBody grow the buffer only as the
+// bytes come in, so a peer cannot make us allocate what it never sends.
+func (e *engine) readLarge(have []byte, size uint64) (*pipe.Chunk, error) {
+	n := uint64(len(have))
+	b := pipe.GetChunk(int(min(size, max(trustedBody, 4*n))))
+	copy(b.Buf, have)
+	for n < size {
+		if n == uint64(len(b.Buf)) {
+			nb := pipe.GetChunk(int(min(size, 4*n)))
+			copy(nb.Buf, b.Buf[:n])
+			b.Release()
+			b = nb
+		}
+		m, err := e.conn.Read(b.Buf[n:])
+		n += uint64(m)
+		if err != nil && n < size {
+			b.Release()
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// command handles a command frame in the data phase.
+func (e *engine) command(body []byte, batch *[]pipe.Frame, msgs, partial *int) error {
+	name, data, err := zmtp.ParseCommand(body)
+	if err != nil {
+		return protoErr(err)
+	}
+	switch name {
+	case zmtp.CmdPing:
+		_, ctx, err := zmtp.ParsePing(data)
+		if err != nil {
+			return protoErr(err)
+		}
+		e.out.PushCommand(zmtp.AppendPong(nil, ctx))
+	case zmtp.CmdSubscribe, zmtp.CmdCancel:
+		if *partial != len(*batch) {
+			return protoErr(errors.New("subscription inside a multipart message"))
+		}
+		b := make([]byte, 1+len(data))
+		if name == zmtp.CmdSubscribe {
+			b[0] = 1
+		}
+		copy(b[1:], data)
+		*batch = append(*batch, pipe.MakeFrame(b, 0, nil))
+		*msgs++
+		*partial = len(*batch)
+	case zmtp.CmdError:
+		reason, _ := zmtp.ParseError(data)
+		return protoErr(errors.New("peer sent ERROR: " + reason))
+	}
+	return nil
+}

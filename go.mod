@@ -1,0 +1,3 @@
+module github.com/zmq-go/zmq
+
+go 1.26.8

@@ -1,0 +1,146 @@
+package zmq_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	zmq "github.com/zmq-go/zmq"
+)
+
+// transports is the matrix every socket-level test runs over.
+var transports = []string{"inproc", "ipc", "tcp"}
+
+var epSeq atomic.Int64
+
+// bindAddr returns a fresh endpoint to bind for transport tr.
+func bindAddr(t testing.TB, tr string) string {
+	switch tr {
+	case "inproc":
+		return fmt.Sprintf("inproc://test-%d", epSeq.Add(1))
+	case "ipc":
+		return "ipc://" + filepath.Join(t.TempDir(), fmt.Sprintf("s%d.ipc", epSeq.Add(1)))
+	default:
+		return "tcp://127.0.0.1:*"
+	}
+}
+
+// bound binds s and returns the endpoint peers should connect to.
+func bound(t testing.TB, s *zmq.Socket, tr string) string {
+	t.Helper()
+	ep := bindAddr(t, tr)
+	if err := s.Bind(ep); err != nil {
+		t.Fatalf("bind %s: %v", ep, err)
+	}
+	return s.LastEndpoint()
+}
+
+// newSock makes a socket that the test closes at its end, with a short
+// linger so a failing test cannot hang.
+func newSock(t testing.TB, typ zmq.Type, opts ...zmq.Option) *zmq.Socket {
+	t.Helper()
+	opts = append([]zmq.Option{zmq.Linger(time.Second)}, opts...)
+	s, err := zmq.NewSocket(typ, opts...)
+	if err != nil {
+		t.Fatalf("new %v: %v", typ, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func tctx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func send(t testing.TB, s *zmq.Socket, frames ...string) {
+	t.Helper()
+	if err := s.Send(tctx(t), zmq.NewMsgString(frames...)); err != nil {
+		t.Fatalf("send %q: %v", frames, err)
+	}
+}
+
+func recvStrings(t testing.TB, s *zmq.Socket) []string {
+	t.Helper()
+	m, err := s.Recv(tctx(t))
+	if err != nil {
+		t.Fatalf("recv: %v", err)
+	}
+	out := make([]string, len(m.Frames))
+	for i, f := range m.Frames {
+		out[i] = string(f)
+	}
+	return out
+}
+
+func expect(t testing.TB, s *zmq.Socket, frames ...string) {
+	t.Helper()
+	got := recvStrings(t, s)
+	if strings.Join(got, "|") != strings.Join(frames, "|") || len(got) != len(frames) {
+		t.Fatalf("got %q, want %q", got, frames)
+	}
+}
+
+// expectNothing checks that nothing arrives within d.
+func expectNothing(t testing.TB, s *zmq.Socket, d time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	if m, err := s.Recv(ctx); err == nil {
+		t.Fatalf("unexpected message %v", m)
+	}
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// checkLeaks fails the test if goroutines started during it outlive it.
+func checkLeaks(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			n := runtime.NumGoroutine()
+			if n <= before {
+				return
+			}
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<20)
+				buf = buf[:runtime.Stack(buf, true)]
+				t.Errorf("%d goroutines leaked (before %d, now %d):\n%s", n-before, before, n, buf)
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
+// forEachTransport runs f as a subtest per transport with a leak check.
+func forEachTransport(t *testing.T, f func(t *testing.T, tr string)) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			checkLeaks(t)
+			f(t, tr)
+		})
+	}
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(m.Run())
+}

@@ -1,0 +1,70 @@
+package pipe
+
+import (
+	"math/bits"
+	"sync"
+	"sync/atomic"
+)
+
+// ChunkSize is the size of the buffers a connection reads into.
+const ChunkSize = 64 << 10
+
+// Chunk is a reference-counted buffer that received frames point into. The
+// reader holds one reference while it fills the chunk and every frame decoded
+// from it holds one more; the chunk returns to its pool when the last
+// reference is released. A frame whose owner never releases it simply keeps
+// its chunk alive until the garbage collector takes both.
+type Chunk struct {
+	Buf   []byte
+	refs  atomic.Int32
+	class int8 // size class for pooled chunks; -1 when not pooled
+}
+
+// Retain adds n references.
+func (c *Chunk) Retain(n int32) { c.refs.Add(n) }
+
+// Release drops one reference and recycles the chunk when none is left.
+func (c *Chunk) Release() {
+	n := c.refs.Add(-1)
+	if n == 0 && c.class >= 0 {
+		pools[c.class].Put(c)
+	}
+	if n < 0 {
+		panic("pipe: chunk released more often than retained")
+	}
+}
+
+// Size classes are powers of two from 4 KiB to 4 MiB. Larger buffers are
+// allocated exactly and left to the garbage collector.
+const (
+	minClassShift = 12
+	maxClassShift = 22
+)
+
+var pools [maxClassShift - minClassShift + 1]sync.Pool
+
+func init() {
+	for i := range pools {
+		size := 1 << (minClassShift + i)
+		class := int8(i)
+		pools[i].New = func() any { return &Chunk{Buf: make([]byte, size), class: class} }
+	}
+}
+
+// GetChunk returns a chunk of at least size bytes holding one reference.
+// Buf has length size; its contents are undefined.
+func GetChunk(size int) *Chunk {
+	var c *Chunk
+	if size > 1<<maxClassShift {
+		c = &Chunk{Buf: make([]byte, size), class: -1}
+	} else {
+		class := 0
+		if size > 1<<minClassShift {
+			class = bits.Len(uint(size-1)) - minClassShift
+		}
+		c = pools[class].Get().(*Chunk)
+		c.Buf = c.Buf[:cap(c.Buf)][:size]
+	}
+	c.refs.Store(1)
+	return c
+}

@@ -1,0 +1,229 @@
+package pipe
+
+import "sync"
+
+// Queue is an inbound message queue: one producer (a connection reader or
+// an inproc peer) appends whole messages, one consumer (a socket, under its
+// own lock) takes them one message at a time.
+//
+// The producer side is guarded by a mutex. The consumer swaps the whole
+// producer batch out at once and then pops without locking, so a steady
+// stream costs one lock per batch on each side. The queue counts messages,
+// not frames, against its high-water mark.
+type Queue struct {
+	mu       sync.Mutex
+	w        []Frame // producer batch
+	count    int     // messages queued and not yet accounted as consumed
+	hwm      int     // 0: no limit
+	closed   bool    // the producer is gone; drain then report end
+	rWaiting bool    // the consumer found the queue empty
+	wWaiting bool    // the producer found the queue full
+
+	// Consumer-only state.
+	r        []Frame
+	rPos     int
+	consumed int
+
+	onReadable func() // called without locks when rWaiting is cleared
+	onWritable func() // called without locks when wWaiting is cleared
+}
+
+// NewQueue returns a queue holding at most hwm messages (0: no limit).
+// onReadable is called when a consumer that found the queue empty should
+// look again; onWritable when a producer that found it full may push again.
+// Either may be nil.
+func NewQueue(hwm int, onReadable, onWritable func()) *Queue {
+	return &Queue{hwm: hwm, rWaiting: true, onReadable: onReadable, onWritable: onWritable}
+}
+
+// SetCallbacks replaces the notification callbacks.
+func (q *Queue) SetCallbacks(onReadable, onWritable func()) {
+	q.mu.Lock()
+	q.onReadable, q.onWritable = onReadable, onWritable
+	q.mu.Unlock()
+}
+
+// SetHWM changes the high-water mark.
+func (q *Queue) SetHWM(hwm int) {
+	q.mu.Lock()
+	q.hwm = hwm
+	wake := q.wWaiting && !q.fullLocked()
+	if wake {
+		q.wWaiting = false
+	}
+	cb := q.onWritable
+	q.mu.Unlock()
+	if wake && cb != nil {
+		cb()
+	}
+}
+
+func (q *Queue) fullLocked() bool { return q.hwm > 0 && q.count >= q.hwm }
+
+// Full reports whether the queue is at its high-water mark. A producer that
+// sees true is notified through onWritable when space frees up.
+func (q *Queue) Full() bool {
+	q.mu.Lock()
+	full := q.fullLocked()
+	if full {
+		q.wWaiting = true
+	}
+	q.mu.Unlock()
+	return full
+}
+
+// Push appends one whole message unless the queue is full or closed. It
+// reports whether the message was taken; on false the caller still owns it.
+func (q *Queue) Push(frames ...Frame) bool {
+	q.mu.Lock()
+	if q.closed || q.fullLocked() {
+		q.wWaiting = !q.closed
+		q.mu.Unlock()
+		return false
+	}
+	q.w = append(q.w, frames...)
+	q.count++
+	q.unlockAndNotify()
+	return true
+}
+
+// PushBatch appends msgs whole messages held in frames, regardless of the
+// high-water mark (a reader checks [Queue.Full] before it reads more). It
+// reports false, taking nothing, if the queue is closed.
+func (q *Queue) PushBatch(frames []Frame, msgs int) bool {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return false
+	}
+	q.w = append(q.w, frames...)
+	q.count += msgs
+	q.unlockAndNotify()
+	return true
+}
+
+func (q *Queue) unlockAndNotify() {
+	wake := q.rWaiting
+	q.rWaiting = false
+	cb := q.onReadable
+	q.mu.Unlock()
+	if wake && cb != nil {
+		cb()
+	}
+}
+
+// Close marks the end of the producer's stream. Messages already queued can
+// still be popped; after them Pop reports the end. Close wakes the consumer.
+func (q *Queue) Close() {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.closed = true
+	q.wWaiting = false
+	q.unlockAndNotify()
+}
+
+// Closed reports whether the producer has closed the queue.
+func (q *Queue) Closed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.closed
+}
+
+// Pop appends the frames of the next message to dst. ok is false when no
+// message is queued; end is true when, moreover, the producer has closed the
+// queue. When ok is false the consumer will be notified through onReadable
+// once a message arrives. Pop must be called by one consumer at a time.
+func (q *Queue) Pop(dst []Frame) (out []Frame, ok, end bool) {
+	if q.rPos == len(q.r) && !q.refill() {
+		q.mu.Lock()
+		end = q.closed && len(q.w) == 0
+		q.mu.Unlock()
+		return dst, false, end
+	}
+	for q.rPos < len(q.r) {
+		f := q.r[q.rPos]
+		q.r[q.rPos] = Frame{}
+		q.rPos++
+		dst = append(dst, f)
+		if !f.More() {
+			break
+		}
+	}
+	q.consumed++
+	if q.consumed >= 64 {
+		q.account()
+	}
+	return dst, true, false
+}
+
+// Peek reports whether a message is ready without taking it. It registers
+// the consumer for a notification when it reports false.
+func (q *Queue) Peek() bool {
+	return q.rPos < len(q.r) || q.refill()
+}
+
+// refill swaps in the producer batch; false if it was empty.
+func (q *Queue) refill() bool {
+	q.mu.Lock()
+	q.count -= q.consumed
+	q.consumed = 0
+	q.r, q.w = q.w, q.r[:0]
+	q.rPos = 0
+	if len(q.r) == 0 {
+		q.rWaiting = true
+	}
+	q.unlockAndWakeWriter()
+	return len(q.r) > 0
+}
+
+func (q *Queue) account() {
+	q.mu.Lock()
+	q.count -= q.consumed
+	q.consumed = 0
+	q.unlockAndWakeWriter()
+}
+
+func (q *Queue) unlockAndWakeWriter() {
+	wake := q.wWaiting && (q.hwm == 0 || q.count <= q.hwm/2)
+	if wake {
+		q.wWaiting = false
+	}
+	cb := q.onWritable
+	q.mu.Unlock()
+	if wake && cb != nil {
+		cb()
+	}
+}
+
+// Len returns the number of queued messages, for tests and statistics.
+func (q *Queue) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.count - q.consumed
+}
+
+// Drain releases every queued frame. It is called by the consumer when it
+// drops the queue.
+func (q *Queue) Drain() {
+	for _, f := range q.r[q.rPos:] {
+		f.Release()
+	}
+	q.r, q.rPos = q.r[:0], 0
+	q.mu.Lock()
+	for _, f := range q.w {
+		f.Release()
+	}
+	clear(q.w)
+	q.w = q.w[:0]
+	q.count, q.consumed = 0, 0
+	wake := q.wWaiting
+	q.wWaiting = false
+	cb := q.onWritable
+	q.mu.Unlock()
+	if wake && cb != nil {
+		cb()
+	}
+}

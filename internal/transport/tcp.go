@@ -1,0 +1,225 @@
+package transport
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TCPConfig carries the socket options that shape a TCP connection.
+type TCPConfig struct {
+	IPv6           bool
+	ConnectTimeout time.Duration
+	Keepalive      int // -1 system default, 0 off, 1 on
+	KeepaliveIdle  int // seconds, -1 system default
+	KeepaliveIntvl int
+	KeepaliveCnt   int
+}
+
+// splitHostPort splits "host:port" where host may be "[v6]" or "*".
+func splitHostPort(addr string) (host, port string, err error) {
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return "", "", fmt.Errorf("%w: %q has no port", ErrSyntax, addr)
+	}
+	host, port = addr[:i], addr[i+1:]
+	if strings.HasPrefix(host, "[") {
+		if !strings.HasSuffix(host, "]") {
+			return "", "", fmt.Errorf("%w: %q", ErrSyntax, addr)
+		}
+		host = host[1 : len(host)-1]
+		if h, _, ok := strings.Cut(host, "%"); ok && h == "" {
+			return "", "", fmt.Errorf("%w: %q", ErrSyntax, addr)
+		}
+	}
+	if host == "" || port == "" {
+		return "", "", fmt.Errorf("%w: %q", ErrSyntax, addr)
+	}
+	return host, port, nil
+}
+
+func parsePort(port string, wildcard bool) (int, error) {
+	if port == "*" {
+		if !wildcard {
+			return 0, fmt.Errorf("%w: port * is only for bind", ErrSyntax)
+		}
+		return 0, nil
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 || (n == 0 && !wildcard) {
+		return 0, fmt.Errorf("%w: bad port %q", ErrSyntax, port)
+	}
+	return n, nil
+}
+
+// ListenTCP binds a tcp endpoint address such as "*:5555", "127.0.0.1:*",
+// "[::1]:0", "eth0:5555" or "localhost:5555". It returns the listener and
+// the address it is bound to in endpoint form ("127.0.0.1:41234").
+func ListenTCP(addr string, cfg TCPConfig) (net.Listener, string, error) {
+	host, port, err := splitHostPort(addr)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := parsePort(port, true)
+	if err != nil {
+		return nil, "", err
+	}
+	network := "tcp4"
+	var ip net.IP
+	switch {
+	case host == "*":
+		if cfg.IPv6 {
+			network = "tcp"
+		}
+	default:
+		ip, err = resolveLocal(host, cfg.IPv6)
+		if err != nil {
+			return nil, "", err
+		}
+		if ip.To4() == nil {
+			network = "tcp6"
+		}
+	}
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), network, net.JoinHostPort(ipString(ip), strconv.Itoa(p)))
+	if err != nil {
+		return nil, "", err
+	}
+	return ln, tcpEndpointAddr(ln.Addr().(*net.TCPAddr)), nil
+}
+
+func ipString(ip net.IP) string {
+	if ip == nil {
+		return ""
+	}
+	return ip.String()
+}
+
+func tcpEndpointAddr(a *net.TCPAddr) string {
+	ip := a.IP
+	if ip.To4() != nil {
+		return ip.To4().String() + ":" + strconv.Itoa(a.Port)
+	}
+	if ip.IsUnspecified() {
+		return "[::]:" + strconv.Itoa(a.Port)
+	}
+	return "[" + a.IP.String() + "]:" + strconv.Itoa(a.Port)
+}
+
+// resolveLocal turns a bind host (address, interface name or host name)
+// into an IP.
+func resolveLocal(host string, ipv6 bool) (net.IP, error) {
+	if ip := net.ParseIP(host); ip != nil {
+		return ip, nil
+	}
+	if ifi, err := net.InterfaceByName(host); err == nil {
+		addrs, err := ifi.Addrs()
+		if err == nil {
+			for _, a := range addrs {
+				if ipn, ok := a.(*net.IPNet); ok && (ipv6 || ipn.IP.To4() != nil) {
+					return ipn.IP, nil
+				}
+			}
+		}
+		return nil, fmt.Errorf("interface %s has no usable address: %w", host, ErrNoAddress)
+	}
+	return resolveHost(context.Background(), host, ipv6)
+}
+
+// ErrNoAddress reports a host or interface with no usable address.
+var ErrNoAddress = fmt.Errorf("no such address")
+
+func resolveHost(ctx context.Context, host string, ipv6 bool) (net.IP, error) {
+	network := "ip4"
+	if ipv6 {
+		network = "ip"
+	}
+	ips, err := net.DefaultResolver.LookupIP(ctx, network, host)
+	if err != nil || len(ips) == 0 {
+		return nil, fmt.Errorf("%w: cannot resolve %q", ErrNoAddress, host)
+	}
+	return ips[0], nil
+}
+
+// CheckTCPConnect validates a connect address without resolving it.
+func CheckTCPConnect(addr string) error {
+	if src, dst, ok := strings.Cut(addr, ";"); ok {
+		if _, _, err := splitHostPort(src); err != nil {
+			return err
+		}
+		addr = dst
+	}
+	_, port, err := splitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	_, err = parsePort(port, false)
+	return err
+}
+
+// DialTCP connects to a tcp endpoint address "host:port", optionally
+// preceded by a source address "src:port;".
+func DialTCP(ctx context.Context, addr string, cfg TCPConfig) (net.Conn, error) {
+	d := net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: -1}
+	if src, dst, ok := strings.Cut(addr, ";"); ok {
+		h, p, err := splitHostPort(src)
+		if err != nil {
+			return nil, err
+		}
+		sp, err := parsePort(p, true)
+		if err != nil {
+			return nil, err
+		}
+		var ip net.IP
+		if h != "*" {
+			if ip, err = resolveLocal(h, cfg.IPv6); err != nil {
+				return nil, err
+			}
+		}
+		d.LocalAddr = &net.TCPAddr{IP: ip, Port: sp}
+		addr = dst
+	}
+	host, port, err := splitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	p, err := parsePort(port, false)
+	if err != nil {
+		return nil, err
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		if ip, err = resolveHost(ctx, host, cfg.IPv6); err != nil {
+			return nil, err
+		}
+	}
+	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(ip.String(), strconv.Itoa(p)))
+	if err != nil {
+		return nil, err
+	}
+	tc := c.(*net.TCPConn)
+	tc.SetNoDelay(true)
+	ApplyKeepalive(tc, cfg)
+	return c, nil
+}
+
+// ApplyKeepalive sets TCP keepalive as configured.
+func ApplyKeepalive(c *net.TCPConn, cfg TCPConfig) {
+	if cfg.Keepalive < 0 {
+		return
+	}
+	kc := net.KeepAliveConfig{Enable: cfg.Keepalive == 1, Idle: -1, Interval: -1, Count: -1}
+	if cfg.KeepaliveIdle > 0 {
+		kc.Idle = time.Duration(cfg.KeepaliveIdle) * time.Second
+	}
+	if cfg.KeepaliveIntvl > 0 {
+		kc.Interval = time.Duration(cfg.KeepaliveIntvl) * time.Second
+	}
+	if cfg.KeepaliveCnt > 0 {
+		kc.Count = cfg.KeepaliveCnt
+	}
+	c.SetKeepAliveConfig(kc)
+}

@@ -1,0 +1,178 @@
+package zmq
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/zmq-go/zmq/internal/pipe"
+)
+
+// Msg is a multipart message: one or more frames of bytes, sent and
+// delivered whole or not at all.
+//
+// Ownership moves with the message, as with libzmq's zmq_msg_send: after
+// Send returns nil, the socket owns the frames and the caller must not
+// modify them (bodies of 32 KiB and more are written from the caller's
+// memory, and inproc peers receive the very slices that were sent).
+//
+// A received message's frames may point into a buffer shared with other
+// messages received on the same connection. Calling [Msg.Release] when done
+// lets the socket reuse that buffer; a message that is never released is
+// simply collected by the garbage collector. After Release the frames must
+// not be used.
+type Msg struct {
+	Frames [][]byte
+
+	chunks []*pipe.Chunk // nil, or one entry (possibly nil) per frame
+}
+
+// NewMsg returns a message of the given frames. An empty frame list is a
+// message of one empty frame.
+func NewMsg(frames ...[]byte) Msg {
+	if len(frames) == 0 {
+		frames = [][]byte{nil}
+	}
+	return Msg{Frames: frames}
+}
+
+// NewMsgString returns a message whose frames hold the given strings.
+func NewMsgString(frames ...string) Msg {
+	m := Msg{Frames: make([][]byte, max(len(frames), 1))}
+	for i, f := range frames {
+		m.Frames[i] = []byte(f)
+	}
+	return m
+}
+
+// Bytes returns the concatenation of the message's frames; for a
+// single-frame message that is the frame itself.
+func (m Msg) Bytes() []byte {
+	if len(m.Frames) == 1 {
+		return m.Frames[0]
+	}
+	var n int
+	for _, f := range m.Frames {
+		n += len(f)
+	}
+	b := make([]byte, 0, n)
+	for _, f := range m.Frames {
+		b = append(b, f...)
+	}
+	return b
+}
+
+// String returns the frames as quoted strings, for debugging.
+func (m Msg) String() string {
+	var sb strings.Builder
+	sb.WriteByte('[')
+	for i, f := range m.Frames {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(quote(f))
+	}
+	sb.WriteByte(']')
+	return sb.String()
+}
+
+func quote(b []byte) string {
+	const max = 64
+	s := string(b)
+	if len(s) > max {
+		return strconv.Quote(s[:max]) + "..."
+	}
+	return strconv.Quote(s)
+}
+
+// Release returns the message's receive buffers to the socket for reuse.
+// The frames must not be used afterwards. Release is safe to call more than
+// once and on messages that were never received.
+func (m *Msg) Release() {
+	for i, c := range m.chunks {
+		if c != nil {
+			c.Release()
+			m.chunks[i] = nil
+		}
+	}
+	m.chunks = m.chunks[:0]
+	clear(m.Frames)
+	m.Frames = m.Frames[:0]
+}
+
+// reset empties m for reuse, releasing what it still holds.
+func (m *Msg) reset() {
+	if len(m.chunks) > 0 {
+		m.Release()
+		return
+	}
+	clear(m.Frames)
+	m.Frames = m.Frames[:0]
+}
+
+// fromFrames fills m from queued frames. withChunks keeps the buffer
+// references so that Release can return them.
+func (m *Msg) fromFrames(fs []pipe.Frame, withChunks bool) {
+	for _, f := range fs {
+		m.Frames = append(m.Frames, f.Bytes())
+		if withChunks {
+			m.chunks = append(m.chunks, f.Chunk())
+		}
+	}
+}
+
+// toFrames appends m's frames in queued form, handing over its buffer
+// references.
+func (m *Msg) toFrames(dst []pipe.Frame) []pipe.Frame {
+	last := len(m.Frames) - 1
+	for i, f := range m.Frames {
+		var flags byte
+		if i < last {
+			flags = pipe.More
+		}
+		var c *pipe.Chunk
+		if i < len(m.chunks) {
+			c = m.chunks[i]
+		}
+		dst = append(dst, pipe.MakeFrame(f, flags, c))
+	}
+	return dst
+}
+
+// chunkRefs returns the per-frame buffer references, or nil.
+func (m *Msg) chunkRefs() []*pipe.Chunk {
+	if len(m.chunks) == 0 {
+		return nil
+	}
+	return m.chunks
+}
+
+// disown forgets the buffer references after they were handed over.
+func (m *Msg) disown() {
+	clear(m.chunks)
+	m.chunks = m.chunks[:0]
+}
+
+// dropFront removes the first n frames, releasing their buffers.
+func (m *Msg) dropFront(n int) {
+	if len(m.chunks) > 0 {
+		for _, c := range m.chunks[:n] {
+			if c != nil {
+				c.Release()
+			}
+		}
+		m.chunks = append(m.chunks[:0], m.chunks[n:]...)
+	}
+	m.Frames = append(m.Frames[:0], m.Frames[n:]...)
+}
+
+// pushFront inserts frame f (owned by the socket) before the others.
+func (m *Msg) pushFront(f []byte) {
+	m.Frames = append(m.Frames, nil)
+	copy(m.Frames[1:], m.Frames)
+	m.Frames[0] = f
+	if len(m.chunks) > 0 {
+		m.chunks = append(m.chunks, nil)
+		copy(m.chunks[1:], m.chunks)
+		m.chunks[0] = nil
+	}
+}

@@ -1,0 +1,351 @@
+package zmq
+
+import (
+	"fmt"
+	"time"
+)
+
+// options holds a socket's settings with libzmq's defaults.
+type options struct {
+	sendHWM, recvHWM  int
+	linger            time.Duration // < 0: forever
+	routingID         []byte
+	reconnectIvl      time.Duration // < 0: never
+	reconnectIvlMax   time.Duration
+	handshakeIvl      time.Duration
+	connectTimeout    time.Duration
+	maxMsgSize        int64
+	backlog           int
+	immediate         bool
+	conflate          bool
+	ipv6              bool
+	tcpKeepalive      int
+	tcpKeepaliveCnt   int
+	tcpKeepaliveIdle  int
+	tcpKeepaliveIntvl int
+	routerMandatory   bool
+	routerHandover    bool
+	probeRouter       bool
+	reqCorrelate      bool
+	reqRelaxed        bool
+	xpubVerbose       bool
+	xpubVerboser      bool
+	xpubNoDrop        bool
+	xpubManual        bool
+	xpubWelcome       []byte
+	invertMatching    bool
+	streamNotify      bool
+	connectRoutingID  []byte
+	subscribeAtCreate [][]byte
+}
+
+func defaultOptions() options {
+	return options{
+		sendHWM:           1000,
+		recvHWM:           1000,
+		linger:            -1,
+		reconnectIvl:      100 * time.Millisecond,
+		handshakeIvl:      30 * time.Second,
+		maxMsgSize:        -1,
+		backlog:           100,
+		tcpKeepalive:      -1,
+		tcpKeepaliveCnt:   -1,
+		tcpKeepaliveIdle:  -1,
+		tcpKeepaliveIntvl: -1,
+		streamNotify:      true,
+	}
+}
+
+// Option sets a socket option, at creation with [NewSocket] or later with
+// [Socket.SetOption]. Each option names the libzmq option it maps to and
+// gives libzmq's default. Options that shape connections (HWMs, routing id,
+// reconnect, keepalive, ...) apply to endpoints bound or connected after
+// they are set, as in libzmq.
+type Option func(s *Socket) error
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+}
+
+func forTypes(name string, apply func(o *options), types ...Type) Option {
+	return func(s *Socket) error {
+		for _, t := range types {
+			if s.typ == t {
+				apply(&s.opts)
+				return nil
+			}
+		}
+		return invalid("option %s does not apply to %v sockets", name, s.typ)
+	}
+}
+
+// SendHWM sets ZMQ_SNDHWM, the number of outbound messages queued per peer
+// before the socket blocks or drops (depending on its type). Default 1000;
+// 0 means no limit.
+func SendHWM(n int) Option {
+	return func(s *Socket) error {
+		if n < 0 {
+			return invalid("SendHWM %d", n)
+		}
+		s.opts.sendHWM = n
+		s.hwmChanged()
+		return nil
+	}
+}
+
+// RecvHWM sets ZMQ_RCVHWM, the number of inbound messages queued per peer
+// before the socket stops reading from it. Default 1000; 0 means no limit.
+func RecvHWM(n int) Option {
+	return func(s *Socket) error {
+		if n < 0 {
+			return invalid("RecvHWM %d", n)
+		}
+		s.opts.recvHWM = n
+		s.hwmChanged()
+		return nil
+	}
+}
+
+// Linger sets ZMQ_LINGER, how long Close (and Disconnect) waits for queued
+// messages to be sent. Default -1: wait until they are sent; 0: drop them.
+func Linger(d time.Duration) Option {
+	return func(s *Socket) error {
+		if d < 0 {
+			d = -1
+		}
+		s.opts.linger = d
+		return nil
+	}
+}
+
+// RoutingID sets ZMQ_ROUTING_ID (ZMQ_IDENTITY), the identity a REQ, DEALER
+// or ROUTER socket announces to ROUTER peers: 1 to 255 bytes. Default none.
+func RoutingID(id []byte) Option {
+	return func(s *Socket) error {
+		if len(id) == 0 || len(id) > 255 {
+			return invalid("routing id of %d bytes", len(id))
+		}
+		s.opts.routingID = append([]byte(nil), id...)
+		return nil
+	}
+}
+
+// ConnectRoutingID sets ZMQ_CONNECT_ROUTING_ID: the routing id a ROUTER or
+// STREAM socket gives the peer of its next Connect.
+func ConnectRoutingID(id []byte) Option {
+	return forTypes("ConnectRoutingID", func(o *options) { o.connectRoutingID = append([]byte(nil), id...) }, Router, Stream)
+}
+
+// ReconnectInterval sets ZMQ_RECONNECT_IVL, the wait before reconnecting a
+// lost or failed connection, plus a random jitter of up to the same again
+// when ReconnectIntervalMax is not set. Default 100ms; negative disables
+// reconnection.
+func ReconnectInterval(d time.Duration) Option {
+	return func(s *Socket) error {
+		if d < 0 {
+			d = -1
+		}
+		s.opts.reconnectIvl = d
+		return nil
+	}
+}
+
+// ReconnectIntervalMax sets ZMQ_RECONNECT_IVL_MAX: when larger than
+// ReconnectInterval, each failed attempt doubles the wait up to this cap.
+// Default 0 (no backoff).
+func ReconnectIntervalMax(d time.Duration) Option {
+	return func(s *Socket) error {
+		if d < 0 {
+			return invalid("ReconnectIntervalMax %v", d)
+		}
+		s.opts.reconnectIvlMax = d
+		return nil
+	}
+}
+
+// HandshakeInterval sets ZMQ_HANDSHAKE_IVL, the time a new connection has
+// to complete the ZMTP handshake. Default 30s; 0 means no limit.
+func HandshakeInterval(d time.Duration) Option {
+	return func(s *Socket) error {
+		if d < 0 {
+			return invalid("HandshakeInterval %v", d)
+		}
+		s.opts.handshakeIvl = d
+		return nil
+	}
+}
+
+// ConnectTimeout sets ZMQ_CONNECT_TIMEOUT, the limit on one TCP connection
+// attempt. Default 0: the operating system's.
+func ConnectTimeout(d time.Duration) Option {
+	return func(s *Socket) error {
+		if d < 0 {
+			return invalid("ConnectTimeout %v", d)
+		}
+		s.opts.connectTimeout = d
+		return nil
+	}
+}
+
+// MaxMsgSize sets ZMQ_MAXMSGSIZE: a peer that sends a frame larger than n
+// bytes is disconnected. Default -1: no limit.
+func MaxMsgSize(n int64) Option {
+	return func(s *Socket) error {
+		if n < 0 {
+			n = -1
+		}
+		s.opts.maxMsgSize = n
+		return nil
+	}
+}
+
+// Backlog sets ZMQ_BACKLOG, the listen queue length for tcp and ipc. Default
+// 100. Go's listener uses the system's maximum; the value is accepted for
+// compatibility.
+func Backlog(n int) Option {
+	return func(s *Socket) error {
+		if n < 0 {
+			return invalid("Backlog %d", n)
+		}
+		s.opts.backlog = n
+		return nil
+	}
+}
+
+// Immediate sets ZMQ_IMMEDIATE: when true, messages are queued only to
+// completed connections, and a connected endpoint gets no queue until its
+// connection is up. Default false.
+func Immediate(on bool) Option { return func(s *Socket) error { s.opts.immediate = on; return nil } }
+
+// Conflate sets ZMQ_CONFLATE: keep only the last inbound and outbound
+// message. For PUSH, PULL, PUB, SUB and DEALER; single-part messages only.
+// Default false.
+func Conflate(on bool) Option {
+	return forTypes("Conflate", func(o *options) { o.conflate = on }, Push, Pull, Pub, Sub, Dealer)
+}
+
+// IPv6 sets ZMQ_IPV6: tcp endpoints may use IPv6, and "*" binds both
+// families. Default false.
+func IPv6(on bool) Option { return func(s *Socket) error { s.opts.ipv6 = on; return nil } }
+
+// TCPKeepalive sets ZMQ_TCP_KEEPALIVE: -1 leaves the system default, 0
+// disables, 1 enables SO_KEEPALIVE. Default -1.
+func TCPKeepalive(v int) Option {
+	return func(s *Socket) error {
+		if v < -1 || v > 1 {
+			return invalid("TCPKeepalive %d", v)
+		}
+		s.opts.tcpKeepalive = v
+		return nil
+	}
+}
+
+// TCPKeepaliveCount sets ZMQ_TCP_KEEPALIVE_CNT. Default -1 (system).
+func TCPKeepaliveCount(n int) Option {
+	return func(s *Socket) error { s.opts.tcpKeepaliveCnt = max(n, -1); return nil }
+}
+
+// TCPKeepaliveIdle sets ZMQ_TCP_KEEPALIVE_IDLE in seconds. Default -1
+// (system).
+func TCPKeepaliveIdle(sec int) Option {
+	return func(s *Socket) error { s.opts.tcpKeepaliveIdle = max(sec, -1); return nil }
+}
+
+// TCPKeepaliveInterval sets ZMQ_TCP_KEEPALIVE_INTVL in seconds. Default -1
+// (system).
+func TCPKeepaliveInterval(sec int) Option {
+	return func(s *Socket) error { s.opts.tcpKeepaliveIntvl = max(sec, -1); return nil }
+}
+
+// RouterMandatory sets ZMQ_ROUTER_MANDATORY: a ROUTER returns
+// [ErrHostUnreachable] for a message to an unknown routing id, and blocks
+// (or returns [ErrWouldBlock]) when that peer's queue is full, instead of
+// dropping silently. Default false.
+func RouterMandatory(on bool) Option {
+	return forTypes("RouterMandatory", func(o *options) { o.routerMandatory = on }, Router)
+}
+
+// RouterHandover sets ZMQ_ROUTER_HANDOVER: a new connection announcing a
+// routing id already in use takes it over instead of being refused.
+// Default false.
+func RouterHandover(on bool) Option {
+	return forTypes("RouterHandover", func(o *options) { o.routerHandover = on }, Router)
+}
+
+// ProbeRouter sets ZMQ_PROBE_ROUTER: send an empty message to each new
+// peer as soon as it connects, so a ROUTER learns its routing id. For
+// ROUTER, DEALER and REQ. Default false.
+func ProbeRouter(on bool) Option {
+	return forTypes("ProbeRouter", func(o *options) { o.probeRouter = on }, Router, Dealer, Req)
+}
+
+// ReqCorrelate sets ZMQ_REQ_CORRELATE: a REQ socket prefixes each request
+// with a request id and accepts only the matching reply. Default false.
+func ReqCorrelate(on bool) Option {
+	return forTypes("ReqCorrelate", func(o *options) { o.reqCorrelate = on }, Req)
+}
+
+// ReqRelaxed sets ZMQ_REQ_RELAXED: a REQ socket may send a new request
+// before the previous reply arrived; that reply is then ignored. Use it with
+// ReqCorrelate. Default false.
+func ReqRelaxed(on bool) Option {
+	return forTypes("ReqRelaxed", func(o *options) { o.reqRelaxed = on }, Req)
+}
+
+// XPubVerbose sets ZMQ_XPUB_VERBOSE: an XPUB passes every subscription to
+// the application, not only the first for each topic. Default false.
+func XPubVerbose(on bool) Option {
+	return forTypes("XPubVerbose", func(o *options) { o.xpubVerbose = on }, XPub)
+}
+
+// XPubVerboser sets ZMQ_XPUB_VERBOSER: like XPubVerbose, and every
+// unsubscription too. Default false.
+func XPubVerboser(on bool) Option {
+	return forTypes("XPubVerboser", func(o *options) { o.xpubVerboser = on }, XPub)
+}
+
+// XPubNoDrop sets ZMQ_XPUB_NODROP: a PUB or XPUB blocks (or returns
+// [ErrWouldBlock]) when a matching subscriber's queue is full instead of
+// dropping the message for it. Default false.
+func XPubNoDrop(on bool) Option {
+	return forTypes("XPubNoDrop", func(o *options) { o.xpubNoDrop = on }, XPub, Pub)
+}
+
+// XPubManual sets ZMQ_XPUB_MANUAL: subscriptions are passed to the
+// application and not applied; it applies them with [Socket.Subscribe] and
+// [Socket.Unsubscribe], which act on the peer of the last subscription
+// received. Default false.
+func XPubManual(on bool) Option {
+	return forTypes("XPubManual", func(o *options) { o.xpubManual = on }, XPub)
+}
+
+// XPubWelcomeMsg sets ZMQ_XPUB_WELCOME_MSG: a message sent to each new
+// subscriber when it connects. Default none.
+func XPubWelcomeMsg(msg []byte) Option {
+	return forTypes("XPubWelcomeMsg", func(o *options) {
+		o.xpubWelcome = nil
+		if msg != nil {
+			o.xpubWelcome = append([]byte{}, msg...)
+		}
+	}, XPub)
+}
+
+// InvertMatching sets ZMQ_INVERT_MATCHING: a PUB or XPUB sends each message
+// to the subscribers that do not match it, and a SUB receives the messages
+// that match none of its subscriptions. Default false.
+func InvertMatching(on bool) Option {
+	return forTypes("InvertMatching", func(o *options) { o.invertMatching = on }, Pub, XPub, Sub)
+}
+
+// StreamNotify sets ZMQ_STREAM_NOTIFY: a STREAM socket delivers an empty
+// message when a peer connects or disconnects. Default true.
+func StreamNotify(on bool) Option {
+	return forTypes("StreamNotify", func(o *options) { o.streamNotify = on }, Stream)
+}
+
+// Subscribe sets ZMQ_SUBSCRIBE at creation: a SUB socket receives messages
+// whose first frame begins with prefix. An empty prefix matches everything.
+// See also [Socket.Subscribe].
+func Subscribe(prefix []byte) Option {
+	return func(s *Socket) error { return s.subscribe(prefix, true) }
+}

@@ -1,0 +1,141 @@
+package zmq
+
+import (
+	"github.com/zmq-go/zmq/internal/pipe"
+	"github.com/zmq-go/zmq/internal/zmtp"
+)
+
+// A peerPipe joins a socket to one peer: an inbound queue the peer's
+// connection (or inproc socket) fills, and an outbound path toward it.
+// Patterns keep pipes in their routing structures; all pattern fields are
+// guarded by the socket's mutex.
+type peerPipe struct {
+	in  *pipe.Queue
+	out outbound
+
+	peerType  Type
+	identity  []byte // the peer's Identity property, if any
+	routingID []byte // the id a ROUTER or STREAM knows the peer by
+	legacy    bool   // the peer speaks ZMTP 3.0: subscriptions travel as messages
+
+	ep       *endpoint // the endpoint that made the pipe
+	eng      *engine   // the current connection, or nil
+	attached bool      // known to the pattern
+	gone     bool      // detached for good
+
+	// Pattern bookkeeping.
+	inActive  bool
+	outActive bool
+	matchGen  uint64 // dist: last message generation the pipe matched
+	welcomed  bool
+}
+
+// outbound is the path from a socket toward one peer.
+type outbound interface {
+	// push queues one whole message unless the path is full or closed; on
+	// true it owns the frames and the chunk references (chunks is nil or
+	// parallel to frames). On false the caller still owns them, and a full
+	// path notifies the socket when it has room.
+	push(frames [][]byte, chunks []*pipe.Chunk) bool
+	// full reports whether push would fail for lack of room.
+	full() bool
+	// subscribe sends a subscription (or cancel) in the peer's dialect.
+	subscribe(topic []byte, cancel bool)
+	// pending reports whether queued data has not been handed on yet.
+	pending() bool
+	// close stops the path; the peer sees the end of the stream.
+	close()
+}
+
+// streamOut is the path to a peer over a ZMTP connection.
+type streamOut struct {
+	o  *pipe.Out
+	pp *peerPipe
+}
+
+func (so *streamOut) push(frames [][]byte, chunks []*pipe.Chunk) bool {
+	return so.o.PushMsg(frames, chunks)
+}
+
+func (so *streamOut) full() bool { return so.o.Full() }
+
+func (so *streamOut) subscribe(topic []byte, cancel bool) {
+	if so.pp.legacy {
+		b := make([]byte, 1+len(topic))
+		if !cancel {
+			b[0] = 1
+		}
+		copy(b[1:], topic)
+		so.o.PushMsg([][]byte{b}, nil) // never blocks: HWM is ignored for subscriptions in libzmq too
+		return
+	}
+	var frame []byte
+	if cancel {
+		frame = zmtp.AppendCancel(nil, topic)
+	} else {
+		frame = zmtp.AppendSubscribe(nil, topic)
+	}
+	so.o.PushCommand(frame)
+}
+
+func (so *streamOut) pending() bool { return so.o.Pending() }
+
+func (so *streamOut) close() { so.o.Close() }
+
+// queueOut is the path to an inproc peer: its inbound queue.
+type queueOut struct {
+	q       *pipe.Queue
+	scratch []pipe.Frame
+}
+
+func (qo *queueOut) push(frames [][]byte, chunks []*pipe.Chunk) bool {
+	fs := qo.scratch[:0]
+	last := len(frames) - 1
+	for i, f := range frames {
+		var flags byte
+		if i < last {
+			flags = pipe.More
+		}
+		var c *pipe.Chunk
+		if chunks != nil {
+			c = chunks[i]
+		}
+		fs = append(fs, pipe.MakeFrame(f, flags, c))
+	}
+	ok := qo.q.Push(fs...)
+	clear(fs)
+	qo.scratch = fs[:0]
+	return ok
+}
+
+func (qo *queueOut) full() bool { return qo.q.Full() }
+
+func (qo *queueOut) subscribe(topic []byte, cancel bool) {
+	b := make([]byte, 1+len(topic))
+	if !cancel {
+		b[0] = 1
+	}
+	copy(b[1:], topic)
+	qo.q.PushBatch([]pipe.Frame{pipe.MakeFrame(b, 0, nil)}, 1)
+}
+
+func (qo *queueOut) pending() bool { return false }
+
+func (qo *queueOut) close() { qo.q.Close() }
+
+// pushMsg hands a whole message to a pipe; on success the pipe owns it and
+// m is emptied of its buffer references.
+func (pp *peerPipe) pushMsg(m *Msg) bool {
+	if !pp.out.push(m.Frames, m.chunkRefs()) {
+		return false
+	}
+	m.disown()
+	return true
+}
+
+// pushFrames sends frames built from parts (an envelope and a body) without
+// taking any chunk references: used by REQ, REP and ROUTER, which add or
+// strip frames.
+func (pp *peerPipe) pushParts(frames [][]byte, chunks []*pipe.Chunk) bool {
+	return pp.out.push(frames, chunks)
+}

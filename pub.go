@@ -1,0 +1,247 @@
+package zmq
+
+// PUB and XPUB: fan each message out to the subscribers whose subscription
+// is a prefix of its first frame; a subscriber at its high-water mark misses
+// the message (RFC 29). XPUB also passes subscriptions up to the
+// application.
+type pubPattern struct {
+	s       *Socket
+	xpub    bool
+	dist    distributor
+	subs    subTrie
+	matched []*peerPipe
+	pending []Msg     // XPUB: subscriptions and user messages for the application
+	last    *peerPipe // XPUB manual: the pipe of the last subscription
+}
+
+func newPubPattern(s *Socket) *pubPattern { return &pubPattern{s: s, xpub: s.typ == XPub} }
+
+func (x *pubPattern) attach(p *peerPipe) bool {
+	x.dist.attach(p)
+	if x.xpub && x.s.opts.xpubWelcome != nil {
+		p.out.push([][]byte{append([]byte{}, x.s.opts.xpubWelcome...)}, nil)
+	}
+	x.readActivated(p)
+	return true
+}
+
+func (x *pubPattern) detach(p *peerPipe) {
+	x.dist.remove(p)
+	if x.last == p {
+		x.last = nil
+	}
+	x.subs.removePipe(p, func(prefix []byte) {
+		if x.xpub && !x.s.opts.xpubManual {
+			x.notify(0, prefix)
+		}
+	})
+}
+
+func (x *pubPattern) notify(kind byte, topic []byte) {
+	b := make([]byte, 1+len(topic))
+	b[0] = kind
+	copy(b[1:], topic)
+	x.pending = append(x.pending, Msg{Frames: [][]byte{b}})
+}
+
+// readActivated consumes everything a subscriber sent: subscriptions, and
+// for XPUB any other message, which is passed to the application.
+func (x *pubPattern) readActivated(p *peerPipe) {
+	for {
+		var m Msg
+		if !x.s.takeFramesOwned(p, &m) {
+			return
+		}
+		if len(m.Frames) != 1 || len(m.Frames[0]) == 0 || m.Frames[0][0] > 1 {
+			if x.xpub {
+				x.pending = append(x.pending, m)
+			} else {
+				m.Release()
+			}
+			continue
+		}
+		f := m.Frames[0]
+		subscribe, topic := f[0] == 1, f[1:]
+		o := &x.s.opts
+		if x.xpub && o.xpubManual {
+			x.last = p
+			x.pending = append(x.pending, m)
+			continue
+		}
+		notify := false
+		if subscribe {
+			first := x.subs.add(topic, p)
+			notify = first || o.xpubVerbose || o.xpubVerboser
+		} else {
+			found, last := x.subs.remove(topic, p)
+			notify = found && (last || o.xpubVerboser)
+		}
+		if x.xpub && notify {
+			x.pending = append(x.pending, m)
+		} else {
+			m.Release()
+		}
+	}
+}
+
+func (x *pubPattern) writeActivated(*peerPipe) {}
+
+func (x *pubPattern) send(m *Msg) error {
+	x.s.gen++
+	gen := x.s.gen
+	to := x.matched[:0]
+	var topic []byte
+	if len(m.Frames) > 0 {
+		topic = m.Frames[0]
+	}
+	x.subs.match(topic, func(p *peerPipe) {
+		if p.matchGen != gen {
+			p.matchGen = gen
+			to = append(to, p)
+		}
+	})
+	if x.s.opts.invertMatching {
+		to = to[:0]
+		for _, p := range x.dist.pipes {
+			if p.matchGen != gen {
+				to = append(to, p)
+			}
+		}
+	}
+	if x.s.opts.xpubNoDrop {
+		for _, p := range to {
+			if p.out.full() {
+				clear(to)
+				x.matched = to[:0]
+				return errAgain
+			}
+		}
+	}
+	sendTo(to, m)
+	clear(to)
+	x.matched = to[:0]
+	return nil
+}
+
+func (x *pubPattern) recv(m *Msg) error {
+	if !x.xpub {
+		return ErrNotSupported
+	}
+	if len(x.pending) == 0 {
+		return errAgain
+	}
+	*m = x.pending[0]
+	x.pending[0] = Msg{}
+	x.pending = x.pending[1:]
+	return nil
+}
+
+// manualSubscribe applies a subscription on behalf of the last subscriber
+// (XPUB_MANUAL).
+func (x *pubPattern) manualSubscribe(topic []byte, cancel bool) {
+	if x.last == nil {
+		return
+	}
+	if cancel {
+		x.subs.remove(topic, x.last)
+	} else {
+		x.subs.add(topic, x.last)
+	}
+}
+
+// SUB and XSUB: fair-queue in; SUB drops messages that match no
+// subscription, XSUB passes everything. Subscriptions go to every publisher
+// and are sent again when one reconnects (RFC 29).
+type subPattern struct {
+	s     *Socket
+	fq    fairQueue
+	subs  subTrie
+	pipes []*peerPipe
+}
+
+func (x *subPattern) attach(p *peerPipe) bool {
+	x.pipes = append(x.pipes, p)
+	x.fq.attach(p)
+	x.subs.each(func(prefix []byte) { p.out.subscribe(prefix, false) })
+	return true
+}
+
+// hiccup resends the subscriptions over a pipe that reconnected, after
+// dropping whatever it still held (libzmq's pipe hiccup).
+func (x *subPattern) hiccup(p *peerPipe) {
+	if so, ok := p.out.(*streamOut); ok {
+		so.o.Reset()
+	}
+	x.subs.each(func(prefix []byte) { p.out.subscribe(prefix, false) })
+}
+
+func (x *subPattern) detach(p *peerPipe) {
+	for i, q := range x.pipes {
+		if q == p {
+			x.pipes = append(x.pipes[:i], x.pipes[i+1:]...)
+			break
+		}
+	}
+}
+
+func (x *subPattern) readActivated(p *peerPipe) { x.fq.activate(p) }
+func (x *subPattern) writeActivated(*peerPipe)  {}
+
+// subscribe adds (or with cancel removes) a subscription and tells the
+// publishers: every subscribe, but an unsubscribe only when the last
+// reference to the topic goes.
+func (x *subPattern) subscribe(topic []byte, cancel bool) {
+	if cancel {
+		found, last := x.subs.remove(topic, nil)
+		if !found || !last {
+			return
+		}
+	} else {
+		x.subs.add(topic, nil)
+	}
+	for _, p := range x.pipes {
+		if !p.gone {
+			p.out.subscribe(topic, cancel)
+		}
+	}
+}
+
+func (x *subPattern) send(m *Msg) error {
+	if x.s.typ == Sub {
+		return ErrNotSupported
+	}
+	if len(m.Frames) == 1 && len(m.Frames[0]) > 0 && m.Frames[0][0] <= 1 {
+		f := m.Frames[0]
+		x.subscribe(append([]byte(nil), f[1:]...), f[0] == 0)
+		m.Release()
+		return nil
+	}
+	// Anything else goes to every publisher as is.
+	to := make([]*peerPipe, 0, len(x.pipes))
+	for _, p := range x.pipes {
+		if !p.gone {
+			to = append(to, p)
+		}
+	}
+	sendTo(to, m)
+	return nil
+}
+
+func (x *subPattern) recv(m *Msg) error {
+	for {
+		if _, err := x.fq.recv(m); err != nil {
+			return err
+		}
+		if x.s.typ == XSub {
+			return nil
+		}
+		var topic []byte
+		if len(m.Frames) > 0 {
+			topic = m.Frames[0]
+		}
+		if x.subs.matches(topic) != x.s.opts.invertMatching {
+			return nil
+		}
+		m.reset()
+	}
+}

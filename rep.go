@@ -1,0 +1,98 @@
+package zmq
+
+import "github.com/zmq-go/zmq/internal/pipe"
+
+// REP: receives requests fairly and sends each reply back to the peer the
+// request came from, restoring its envelope (RFC 28).
+type repPattern struct {
+	s       *Socket
+	fq      fairQueue
+	replyTo *peerPipe // non-nil while a reply is owed
+	owing   bool
+	envBuf  []byte   // the envelope's bytes (never reused)
+	env     [][]byte // the envelope's frames, in envBuf
+	frames  [][]byte
+	chunks  []*pipe.Chunk
+}
+
+func (x *repPattern) attach(p *peerPipe) bool    { x.fq.attach(p); return true }
+func (x *repPattern) detach(p *peerPipe)         {}
+func (x *repPattern) readActivated(p *peerPipe)  { x.fq.activate(p) }
+func (x *repPattern) writeActivated(p *peerPipe) {}
+
+func (x *repPattern) recv(m *Msg) error {
+	if x.owing {
+		return ErrState
+	}
+	for {
+		p, err := x.fq.recv(m)
+		if err != nil {
+			return err
+		}
+		// The envelope runs up to and including the first empty frame.
+		n := -1
+		for i, f := range m.Frames {
+			if len(f) == 0 {
+				n = i + 1
+				break
+			}
+		}
+		if n < 0 {
+			m.reset() // malformed request: drop it
+			continue
+		}
+		// The envelope gets fresh memory: an inproc peer keeps the frames.
+		size := 0
+		for _, f := range m.Frames[:n] {
+			size += len(f)
+		}
+		x.envBuf, x.env = nil, x.env[:0]
+		if size > 0 {
+			x.envBuf = make([]byte, 0, size)
+		}
+		for _, f := range m.Frames[:n] {
+			x.envBuf = append(x.envBuf, f...)
+		}
+		off := 0
+		for _, f := range m.Frames[:n] {
+			x.env = append(x.env, x.envBuf[off:off+len(f):off+len(f)])
+			off += len(f)
+		}
+		m.dropFront(n)
+		x.replyTo, x.owing = p, true
+		return nil
+	}
+}
+
+func (x *repPattern) send(m *Msg) error {
+	if !x.owing {
+		return ErrState
+	}
+	p := x.replyTo
+	x.replyTo, x.owing = nil, false
+	if p.gone {
+		m.Release() // the requester is gone: drop the reply silently
+		return nil
+	}
+	frames := append(append(x.frames[:0], x.env...), m.Frames...)
+	chunks := x.chunks[:0]
+	for range x.env {
+		chunks = append(chunks, nil)
+	}
+	if refs := m.chunkRefs(); refs != nil {
+		chunks = append(chunks, refs...)
+	} else {
+		for range m.Frames {
+			chunks = append(chunks, nil)
+		}
+	}
+	if p.pushParts(frames, chunks) {
+		m.disown()
+	} else {
+		m.Release() // peer's queue full: libzmq drops the reply too
+	}
+	clear(frames)
+	clear(chunks)
+	x.frames, x.chunks = frames[:0], chunks[:0]
+	return nil
+}

@@ -1,0 +1,330 @@
+package zmq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/zmq-go/zmq/internal/pipe"
+)
+
+// errAgain is what a pattern returns when the operation cannot proceed now.
+var errAgain = errors.New("again")
+
+// pattern is the routing behaviour of a socket type, in the shape of
+// libzmq's socket_base_t x* hooks. All methods run under the socket's mutex.
+type pattern interface {
+	attach(p *peerPipe) bool
+	detach(p *peerPipe)
+	// send routes m; on nil the pattern owns the message.
+	send(m *Msg) error
+	// recv fills m (which is empty) with the next message.
+	recv(m *Msg) error
+	readActivated(p *peerPipe)
+	writeActivated(p *peerPipe)
+}
+
+// hiccuper is implemented by patterns that resend state when a persistent
+// pipe reconnects (SUB and XSUB resend their subscriptions).
+type hiccuper interface{ hiccup(p *peerPipe) }
+
+// Socket is a ZeroMQ socket. It is safe for concurrent use by multiple
+// goroutines: each Send and each Recv moves a whole message atomically.
+type Socket struct {
+	ctx *Context
+	typ Type
+	pat pattern
+
+	mu         sync.Mutex // pattern state, pipes, options, endpoints
+	opts       options
+	pipes      map[*peerPipe]struct{}
+	endpoints  map[string][]*endpoint
+	lastEP     string
+	closed     bool
+	scratch    []pipe.Frame
+	gen        uint64 // message generation, for de-duplicating fan-out
+	keepChunks bool   // the current recv keeps buffer references for Release
+
+	readable chan struct{}
+	writable chan struct{}
+	done     chan struct{} // closed by Close
+	closeErr error         // ErrClosed or ErrTerminated, set before done closes
+
+	actMu  sync.Mutex
+	actIn  []*peerPipe
+	actOut []*peerPipe
+	actAny atomic.Bool
+
+	recvWaiters atomic.Int32
+	sendWaiters atomic.Int32
+
+	wg        sync.WaitGroup // goroutines the socket started
+	closeOnce sync.Once
+}
+
+// NewSocket returns a socket of type t in context c, with the options
+// applied in order.
+func (c *Context) NewSocket(t Type, opts ...Option) (*Socket, error) {
+	if !t.valid() {
+		return nil, fmt.Errorf("%w: socket type %d", ErrInvalid, int(t))
+	}
+	s := &Socket{
+		ctx:       c,
+		typ:       t,
+		opts:      defaultOptions(),
+		pipes:     make(map[*peerPipe]struct{}),
+		endpoints: make(map[string][]*endpoint),
+		readable:  make(chan struct{}, 1),
+		writable:  make(chan struct{}, 1),
+		done:      make(chan struct{}),
+	}
+	s.pat = newPattern(s)
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.add(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Type returns the socket's type.
+func (s *Socket) Type() Type { return s.typ }
+
+// SetOption applies options to an open socket.
+func (s *Socket) SetOption(opts ...Option) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return s.closeErr
+	}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LastEndpoint returns the endpoint of the last successful Bind or Connect,
+// with wildcards resolved (ZMQ_LAST_ENDPOINT), such as
+// "tcp://127.0.0.1:41234" after binding "tcp://127.0.0.1:*".
+func (s *Socket) LastEndpoint() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastEP
+}
+
+// hwmChanged propagates new high-water marks to existing pipes.
+func (s *Socket) hwmChanged() {
+	for p := range s.pipes {
+		if p.eng != nil || p.ep == nil || p.ep.inproc == nil {
+			p.in.SetHWM(s.opts.recvHWM)
+			if so, ok := p.out.(*streamOut); ok {
+				so.o.SetHWM(s.opts.sendHWM)
+			}
+		}
+	}
+}
+
+// Activation: producers call these, without any socket lock, when a pipe
+// the pattern found empty (or full) may have changed. The pattern learns
+// of it at its next operation.
+
+func (s *Socket) activateIn(p *peerPipe) {
+	s.actMu.Lock()
+	s.actIn = append(s.actIn, p)
+	s.actMu.Unlock()
+	s.actAny.Store(true)
+	signal(s.readable)
+}
+
+func (s *Socket) activateOut(p *peerPipe) {
+	s.actMu.Lock()
+	s.actOut = append(s.actOut, p)
+	s.actMu.Unlock()
+	s.actAny.Store(true)
+	signal(s.writable)
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// absorb applies pending activations; s.mu is held.
+func (s *Socket) absorb() {
+	if !s.actAny.Load() {
+		return
+	}
+	s.actMu.Lock()
+	s.actAny.Store(false)
+	in, out := s.actIn, s.actOut
+	s.actIn, s.actOut = nil, nil
+	s.actMu.Unlock()
+	for _, p := range in {
+		if !p.gone && p.attached {
+			s.pat.readActivated(p)
+		}
+	}
+	for _, p := range out {
+		if !p.gone && p.attached {
+			s.pat.writeActivated(p)
+		}
+	}
+}
+
+// Send sends a whole message, blocking while the socket cannot accept it
+// (no peer, or every eligible peer at its high-water mark) until ctx is
+// done. A ctx that is already done does not stop a Send that need not
+// block. On success the socket owns the message's frames (see [Msg]).
+func (s *Socket) Send(ctx context.Context, m Msg) error { return s.send(ctx, &m, true) }
+
+// TrySend sends a whole message if it can be done without blocking, and
+// returns [ErrWouldBlock] otherwise (ZMQ_DONTWAIT).
+func (s *Socket) TrySend(m Msg) error { return s.send(nil, &m, false) }
+
+func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
+	if len(m.Frames) == 0 {
+		return fmt.Errorf("%w: message without frames", ErrInvalid)
+	}
+	waiting := false
+	defer func() {
+		if waiting {
+			s.sendWaiters.Add(-1)
+		}
+	}()
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return s.closeErr
+		}
+		s.absorb()
+		err := s.pat.send(m)
+		s.mu.Unlock()
+		if err != errAgain {
+			if err == nil && s.sendWaiters.Load() > 0 {
+				signal(s.writable)
+			}
+			return err
+		}
+		if !block {
+			return ErrWouldBlock
+		}
+		if !waiting {
+			waiting = true
+			s.sendWaiters.Add(1)
+		}
+		if err := s.wait(ctx, s.writable); err != nil {
+			return err
+		}
+	}
+}
+
+// Recv receives the next whole message, blocking until one arrives or ctx
+// is done. The message's frames may share a receive buffer; see [Msg].
+func (s *Socket) Recv(ctx context.Context) (Msg, error) {
+	var m Msg
+	err := s.recv(ctx, &m, true, false)
+	return m, err
+}
+
+// TryRecv receives a message if one is waiting and returns [ErrWouldBlock]
+// otherwise (ZMQ_DONTWAIT).
+func (s *Socket) TryRecv() (Msg, error) {
+	var m Msg
+	err := s.recv(nil, &m, false, false)
+	return m, err
+}
+
+// RecvMsg receives the next message into m, reusing its storage: it first
+// releases what m holds (see [Msg.Release]), so frames from an earlier
+// RecvMsg into the same m must not be used afterwards. A loop that calls
+// RecvMsg with one Msg receives without allocating.
+func (s *Socket) RecvMsg(ctx context.Context, m *Msg) error {
+	m.reset()
+	return s.recv(ctx, m, true, true)
+}
+
+// TryRecvMsg is the non-blocking form of [Socket.RecvMsg].
+func (s *Socket) TryRecvMsg(m *Msg) error {
+	m.reset()
+	return s.recv(nil, m, false, true)
+}
+
+func (s *Socket) recv(ctx context.Context, m *Msg, block, keepChunks bool) error {
+	waiting := false
+	defer func() {
+		if waiting {
+			s.recvWaiters.Add(-1)
+		}
+	}()
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return s.closeErr
+		}
+		s.absorb()
+		s.keepChunks = keepChunks
+		err := s.pat.recv(m)
+		s.mu.Unlock()
+		if err != errAgain {
+			if err == nil {
+				if s.recvWaiters.Load() > 0 {
+					signal(s.readable)
+				}
+			}
+			return err
+		}
+		if !block {
+			return ErrWouldBlock
+		}
+		if !waiting {
+			waiting = true
+			s.recvWaiters.Add(1)
+		}
+		if err := s.wait(ctx, s.readable); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Socket) wait(ctx context.Context, c chan struct{}) error {
+	var done <-chan struct{}
+	if ctx != nil {
+		done = ctx.Done()
+	}
+	select {
+	case <-c:
+		return nil
+	case <-done:
+		return ctx.Err()
+	case <-s.done:
+		return s.closeErr
+	case <-s.ctx.done:
+		return ErrTerminated
+	}
+}
+
+// takeFrames pops the next message of p into m; false if p has none.
+// s.mu is held.
+func (s *Socket) takeFrames(p *peerPipe, m *Msg) (ok bool) {
+	fs, ok, end := p.in.Pop(s.scratch[:0])
+	if ok {
+		m.fromFrames(fs, s.keepChunks)
+	}
+	clear(fs)
+	s.scratch = fs[:0]
+	if end {
+		s.pipeDrained(p)
+	}
+	return ok
+}

@@ -1,0 +1,200 @@
+package zmq
+
+import "github.com/zmq-go/zmq/internal/pipe"
+
+// The routing strategies below mirror libzmq's lb.cpp, fq.cpp and dist.cpp.
+// They are plain data structures used under the socket's mutex.
+
+// loadBalancer sends each message to the next pipe that has room, in
+// round-robin order (libzmq lb_t).
+type loadBalancer struct {
+	active  []*peerPipe
+	current int
+}
+
+func (lb *loadBalancer) attach(p *peerPipe) { lb.activate(p) }
+
+func (lb *loadBalancer) activate(p *peerPipe) {
+	if p.outActive {
+		return
+	}
+	p.outActive = true
+	lb.active = append(lb.active, p)
+}
+
+func (lb *loadBalancer) remove(p *peerPipe) {
+	if !p.outActive {
+		return
+	}
+	p.outActive = false
+	for i, q := range lb.active {
+		if q == p {
+			lb.active = append(lb.active[:i], lb.active[i+1:]...)
+			if lb.current > i {
+				lb.current--
+			}
+			break
+		}
+	}
+	if lb.current >= len(lb.active) {
+		lb.current = 0
+	}
+}
+
+// send hands m to the next pipe with room and returns it, or errAgain.
+func (lb *loadBalancer) send(m *Msg) (*peerPipe, error) {
+	for len(lb.active) > 0 {
+		if lb.current >= len(lb.active) {
+			lb.current = 0
+		}
+		p := lb.active[lb.current]
+		if p.pushMsg(m) {
+			lb.current++
+			return p, nil
+		}
+		lb.remove(p)
+	}
+	return nil, errAgain
+}
+
+// sendParts is send for a message assembled from parts, which the caller
+// keeps on failure.
+func (lb *loadBalancer) sendParts(frames [][]byte, chunks []*pipe.Chunk) (*peerPipe, error) {
+	for len(lb.active) > 0 {
+		if lb.current >= len(lb.active) {
+			lb.current = 0
+		}
+		p := lb.active[lb.current]
+		if p.pushParts(frames, chunks) {
+			lb.current++
+			return p, nil
+		}
+		lb.remove(p)
+	}
+	return nil, errAgain
+}
+
+func (lb *loadBalancer) hasOut() bool {
+	for len(lb.active) > 0 {
+		if lb.current >= len(lb.active) {
+			lb.current = 0
+		}
+		p := lb.active[lb.current]
+		if !p.out.full() {
+			return true
+		}
+		lb.remove(p)
+	}
+	return false
+}
+
+// fairQueue receives from the pipes that have messages in turn, one message
+// each (libzmq fq_t).
+type fairQueue struct {
+	s       *Socket
+	active  []*peerPipe
+	current int
+}
+
+func (fq *fairQueue) attach(p *peerPipe) { fq.activate(p) }
+
+func (fq *fairQueue) activate(p *peerPipe) {
+	if p.inActive {
+		return
+	}
+	p.inActive = true
+	fq.active = append(fq.active, p)
+}
+
+func (fq *fairQueue) remove(p *peerPipe) {
+	if !p.inActive {
+		return
+	}
+	p.inActive = false
+	for i, q := range fq.active {
+		if q == p {
+			fq.active = append(fq.active[:i], fq.active[i+1:]...)
+			if fq.current > i {
+				fq.current--
+			}
+			break
+		}
+	}
+	if fq.current >= len(fq.active) {
+		fq.current = 0
+	}
+}
+
+// recv fills m from the next pipe with a message and returns that pipe.
+func (fq *fairQueue) recv(m *Msg) (*peerPipe, error) {
+	for len(fq.active) > 0 {
+		if fq.current >= len(fq.active) {
+			fq.current = 0
+		}
+		p := fq.active[fq.current]
+		if fq.s.takeFrames(p, m) {
+			fq.current++
+			return p, nil
+		}
+		fq.remove(p)
+	}
+	return nil, errAgain
+}
+
+func (fq *fairQueue) hasIn() bool {
+	for len(fq.active) > 0 {
+		if fq.current >= len(fq.active) {
+			fq.current = 0
+		}
+		p := fq.active[fq.current]
+		if p.in.Peek() {
+			return true
+		}
+		fq.remove(p)
+	}
+	return false
+}
+
+// distributor sends a message to a set of pipes (libzmq dist_t). Pipes at
+// their high-water mark are skipped: the message is dropped for them.
+type distributor struct {
+	pipes []*peerPipe
+	gen   uint64
+}
+
+func (d *distributor) attach(p *peerPipe) { d.pipes = append(d.pipes, p) }
+
+func (d *distributor) remove(p *peerPipe) {
+	for i, q := range d.pipes {
+		if q == p {
+			d.pipes = append(d.pipes[:i], d.pipes[i+1:]...)
+			return
+		}
+	}
+}
+
+// sendTo delivers m to every pipe in to. The message's chunk references are
+// shared: each pipe that takes the message takes one reference per frame.
+func sendTo(to []*peerPipe, m *Msg) {
+	chunks := m.chunkRefs()
+	for i, p := range to {
+		if chunks != nil && i < len(to)-1 {
+			for _, c := range chunks {
+				if c != nil {
+					c.Retain(1)
+				}
+			}
+		}
+		if !p.out.push(m.Frames, chunks) && chunks != nil {
+			for _, c := range chunks {
+				if c != nil {
+					c.Release()
+				}
+			}
+		}
+	}
+	if len(to) == 0 {
+		m.Release()
+	}
+	m.disown()
+}

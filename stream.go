@@ -1,0 +1,156 @@
+package zmq
+
+import (
+	"net"
+
+	"github.com/zmq-go/zmq/internal/pipe"
+)
+
+// STREAM: raw TCP, no ZMTP. Each message is [routing id][data]; an empty
+// data frame is a connect or disconnect notification on receive and closes
+// the connection on send.
+type streamPattern struct {
+	s    *Socket
+	fq   fairQueue
+	byID map[string]*peerPipe
+	ids  routerPattern // for auto ids
+}
+
+func newStreamPattern(s *Socket) *streamPattern {
+	x := &streamPattern{s: s, fq: fairQueue{s: s}, byID: make(map[string]*peerPipe)}
+	x.ids = *newRouterPattern(s)
+	x.ids.byID = x.byID
+	return x
+}
+
+func (x *streamPattern) attach(p *peerPipe) bool {
+	id := p.routingID
+	if len(id) == 0 || x.byID[string(id)] != nil {
+		id = x.ids.autoID()
+	}
+	p.routingID = id
+	x.byID[string(id)] = p
+	x.fq.attach(p)
+	return true
+}
+
+func (x *streamPattern) detach(p *peerPipe) {
+	if x.byID[string(p.routingID)] == p {
+		delete(x.byID, string(p.routingID))
+	}
+}
+
+func (x *streamPattern) readActivated(p *peerPipe) { x.fq.activate(p) }
+func (x *streamPattern) writeActivated(*peerPipe)  { signal(x.s.writable) }
+
+func (x *streamPattern) send(m *Msg) error {
+	if len(m.Frames) != 2 {
+		return invalid("a STREAM message is [routing id][data]")
+	}
+	p := x.byID[string(m.Frames[0])]
+	if p == nil || p.gone {
+		return ErrHostUnreachable
+	}
+	so := p.out.(*streamOut)
+	data := m.Frames[1]
+	if len(data) == 0 {
+		if e := p.eng; e != nil {
+			e.linger()
+		}
+		m.Release()
+		return nil
+	}
+	if so.o.Full() {
+		return errAgain
+	}
+	so.o.PushRaw(data)
+	m.Release()
+	return nil
+}
+
+func (x *streamPattern) recv(m *Msg) error {
+	p, err := x.fq.recv(m)
+	if err != nil {
+		return err
+	}
+	m.pushFront(p.routingID)
+	return nil
+}
+
+// serveRaw runs a STREAM connection: every read becomes one message.
+func (s *Socket) serveRaw(conn net.Conn, ep *endpoint) error {
+	e := &engine{s: s, conn: conn, ep: ep, space: make(chan struct{}, 1), stop: make(chan struct{}), wdone: make(chan struct{})}
+	if !ep.addEngine(e) {
+		conn.Close()
+		return net.ErrClosed
+	}
+	defer ep.removeEngine(e)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		conn.Close()
+		return net.ErrClosed
+	}
+	e.opts = s.opts
+	p := s.newStreamPipe(ep)
+	p.routingID, ep.connectRID = ep.connectRID, nil
+	p.eng = e
+	e.p = p
+	e.out = p.out.(*streamOut).o
+	p.in.SetCallbacks(func() { s.activateIn(p) }, func() { signal(e.space) })
+	s.attachPipe(p)
+	notify := s.opts.streamNotify
+	s.mu.Unlock()
+	if notify {
+		p.in.PushBatch([]pipe.Frame{pipe.MakeFrame([]byte{}, 0, nil)}, 1)
+	}
+
+	go e.writeLoop()
+	err := e.readRaw()
+	if !e.lingering.Load() {
+		e.kill()
+	}
+	<-e.wdone
+	conn.Close()
+	if notify {
+		p.in.PushBatch([]pipe.Frame{pipe.MakeFrame([]byte{}, 0, nil)}, 1)
+	}
+	s.mu.Lock()
+	p.eng = nil
+	s.terminatePipe(p)
+	s.mu.Unlock()
+	return err
+}
+
+// readRaw delivers each read as a message, from shared receive chunks.
+func (e *engine) readRaw() error {
+	c := pipe.GetChunk(pipe.ChunkSize)
+	defer func() { c.Release() }()
+	end := 0
+	for {
+		for !e.lingering.Load() && e.p.in.Full() {
+			select {
+			case <-e.space:
+			case <-e.stop:
+				return net.ErrClosed
+			}
+		}
+		if len(c.Buf)-end < 4096 {
+			c.Release()
+			c = pipe.GetChunk(pipe.ChunkSize)
+			end = 0
+		}
+		n, err := e.conn.Read(c.Buf[end:])
+		if n > 0 && !e.lingering.Load() {
+			c.Retain(1)
+			f := pipe.MakeFrame(c.Buf[end:end+n:end+n], 0, c)
+			if !e.p.in.PushBatch([]pipe.Frame{f}, 1) {
+				c.Release()
+			}
+		}
+		end += n
+		if err != nil {
+			return err
+		}
+	}
+}
