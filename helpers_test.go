@@ -144,3 +144,42 @@ func forEachTransport(t *testing.T, f func(t *testing.T, tr string)) {
 func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}
+
+// freeTCP returns a tcp endpoint on a port that was free a moment ago.
+func freeTCP(t testing.TB) string {
+	t.Helper()
+	s, err := zmq.NewSocket(zmq.Pull, zmq.Linger(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Bind("tcp://127.0.0.1:*"); err != nil {
+		t.Fatal(err)
+	}
+	return s.LastEndpoint()
+}
+
+// recvAny waits for a message on any of socks and returns which one got it.
+func recvAny(t testing.TB, socks []*zmq.Socket) (int, []string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for i, s := range socks {
+			m, err := s.TryRecv()
+			if err == nil {
+				out := make([]string, len(m.Frames))
+				for j, f := range m.Frames {
+					out[j] = string(f)
+				}
+				return i, out
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("no message on any socket")
+	return -1, nil
+}

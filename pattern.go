@@ -60,7 +60,15 @@ func (x *pairPattern) attach(p *peerPipe) bool {
 	return true
 }
 
+// detach keeps a departed peer until what it sent has been received; a new
+// peer is accepted after that (libzmq refuses one while the old pipe lives).
 func (x *pairPattern) detach(p *peerPipe) {
+	if x.peer == p && !p.in.Peek() {
+		x.peer = nil
+	}
+}
+
+func (x *pairPattern) drained(p *peerPipe) {
 	if x.peer == p {
 		x.peer = nil
 	}

@@ -139,3 +139,8 @@ func (pp *peerPipe) pushMsg(m *Msg) bool {
 func (pp *peerPipe) pushParts(frames [][]byte, chunks []*pipe.Chunk) bool {
 	return pp.out.push(frames, chunks)
 }
+
+func isInproc(p *peerPipe) bool {
+	_, ok := p.out.(*queueOut)
+	return ok
+}

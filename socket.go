@@ -169,8 +169,12 @@ func (s *Socket) absorb() {
 	s.actIn, s.actOut = nil, nil
 	s.actMu.Unlock()
 	for _, p := range in {
-		if !p.gone && p.attached {
+		if p.attached {
 			s.pat.readActivated(p)
+		}
+		// An inproc peer that went away closes the queue it fed us.
+		if !p.gone && p.eng == nil && isInproc(p) && p.in.Closed() {
+			s.terminatePipe(p)
 		}
 	}
 	for _, p := range out {

@@ -198,11 +198,12 @@ func (q *Queue) unlockAndWakeWriter() {
 	}
 }
 
-// Len returns the number of queued messages, for tests and statistics.
+// Len returns the number of messages queued and not yet taken by the
+// consumer's last batch accounting, for tests and statistics.
 func (q *Queue) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.count - q.consumed
+	return q.count
 }
 
 // Drain releases every queued frame. It is called by the consumer when it

@@ -1,0 +1,49 @@
+# make test   - everything CI runs: deps, format, vet, staticcheck, unit and
+#               conformance tests with -race, cross-builds, interop with libzmq,
+#               perf tool smoke tests.
+# make bench  - the side-by-side comparison with libzmq (the main job).
+# make perf   - builds the perf tools into bin/.
+
+GO ?= go
+STATICCHECK_VERSION := v0.8.2
+GOBIN := $(shell $(GO) env GOPATH)/bin
+
+.PHONY: test deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke
+
+test: deps fmt vet staticcheck unit cross interop perf-smoke
+
+deps:
+	@scripts/deps.sh
+
+fmt:
+	@out=$$(gofmt -l . ); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	cd interop && $(GO) vet ./...
+
+staticcheck:
+	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(GOBIN)/staticcheck ./...
+
+unit:
+	$(GO) test -race -shuffle=on -count=1 -timeout 15m ./...
+
+cross:
+	GOOS=windows GOARCH=amd64 $(GO) build ./...
+	GOOS=darwin GOARCH=arm64 $(GO) build ./...
+	GOOS=linux GOARCH=386 $(GO) build ./...
+
+interop:
+	cd interop && CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m ./...
+
+perf-smoke: perf
+	@scripts/perf-smoke.sh
+
+# Short fuzzing of every target (not part of test; CI-friendly duration).
+FUZZTIME ?= 10s
+fuzz-smoke:
+	@for t in $$($(GO) test -list '^Fuzz' ./internal/zmtp | grep ^Fuzz); do \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./internal/zmtp || exit 1; done
+
+-include perf/perf.mk

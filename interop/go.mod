@@ -1,0 +1,10 @@
+module github.com/zmq-go/zmq/interop
+
+go 1.26.8
+
+replace github.com/zmq-go/zmq => ../
+
+require (
+	github.com/pebbe/zmq4 v1.4.0
+	github.com/zmq-go/zmq v0.0.0-00010101000000-000000000000
+)

@@ -1,0 +1,59 @@
+// Command inproc_lat is libzmq's inproc latency test: remote_lat and
+// local_lat in one process, a REQ socket bound to inproc://lat_test and a
+// REP socket connected to it from a second goroutine that echoes every
+// request, sharing one context.
+//
+//	inproc_lat <message-size> <roundtrip-count>
+//
+// The output is remote_lat's: the one-way latency, half the mean roundtrip.
+package main
+
+import (
+	"context"
+	"time"
+
+	zmq "github.com/zmq-go/zmq"
+	"github.com/zmq-go/zmq/perf/internal/perfutil"
+)
+
+func main() {
+	args := perfutil.Args("inproc_lat", "<message-size> <roundtrip-count>", 2)
+	size, count := perfutil.SizeCount(args[0], args[1])
+	ctx := context.Background()
+	zctx := zmq.NewContext()
+
+	s, err := zctx.NewSocket(zmq.Req)
+	perfutil.Check("socket", err)
+	perfutil.Check("bind", s.Bind("inproc://lat_test"))
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rep, err := zctx.NewSocket(zmq.Rep)
+		perfutil.Check("socket", err)
+		perfutil.Check("connect", rep.Connect("inproc://lat_test"))
+		var m zmq.Msg
+		for i := 0; i < count; i++ {
+			perfutil.Check("recv", rep.RecvMsg(ctx, &m))
+			perfutil.CheckSize(&m, size)
+			perfutil.Check("send", rep.Send(ctx, m))
+		}
+		perfutil.Check("close", rep.Close())
+	}()
+
+	req := zmq.NewMsg(make([]byte, size))
+	var m zmq.Msg
+	start := time.Now()
+	for i := 0; i < count; i++ {
+		perfutil.Check("send", s.Send(ctx, req))
+		perfutil.Check("recv", s.RecvMsg(ctx, &m))
+		perfutil.CheckSize(&m, size)
+	}
+	elapsed := time.Since(start)
+	m.Release()
+
+	perfutil.PrintLatency(size, count, elapsed)
+	<-done
+	perfutil.Check("close", s.Close())
+	perfutil.Check("term", zctx.Term())
+}

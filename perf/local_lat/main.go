@@ -1,0 +1,35 @@
+// Command local_lat is libzmq's latency echo server: it binds a REP socket
+// and sends each of roundtrip-count requests of message-size bytes back.
+//
+//	local_lat <bind-to> <message-size> <roundtrip-count>
+//
+// Pair it with remote_lat, ours or libzmq's, which prints the latency. Like
+// libzmq's tool it receives into one reused message and echoes that message.
+package main
+
+import (
+	"context"
+
+	zmq "github.com/zmq-go/zmq"
+	"github.com/zmq-go/zmq/perf/internal/perfutil"
+)
+
+func main() {
+	args := perfutil.Args("local_lat", "<bind-to> <message-size> <roundtrip-count>", 3)
+	size, count := perfutil.SizeCount(args[1], args[2])
+	ctx := context.Background()
+
+	s, err := zmq.NewSocket(zmq.Rep)
+	perfutil.Check("socket", err)
+	perfutil.Check("bind", s.Bind(args[0]))
+
+	var m zmq.Msg
+	for i := 0; i < count; i++ {
+		perfutil.Check("recv", s.RecvMsg(ctx, &m))
+		perfutil.CheckSize(&m, size)
+		// Send hands the frames (and their receive buffers) to the socket;
+		// the next RecvMsg then reuses only m's own storage.
+		perfutil.Check("send", s.Send(ctx, m))
+	}
+	perfutil.Check("close", s.Close())
+}

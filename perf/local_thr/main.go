@@ -1,0 +1,41 @@
+// Command local_thr is libzmq's throughput receiver: it binds a PULL socket,
+// receives message-count messages of message-size bytes, starting the clock
+// at the first one, and prints the mean throughput.
+//
+//	local_thr <bind-to> <message-size> <message-count>
+//
+// Pair it with remote_thr, ours or libzmq's. It receives with the release
+// API (RecvMsg into one reused Msg), as libzmq's tool reuses one zmq_msg_t.
+package main
+
+import (
+	"context"
+	"time"
+
+	zmq "github.com/zmq-go/zmq"
+	"github.com/zmq-go/zmq/perf/internal/perfutil"
+)
+
+func main() {
+	args := perfutil.Args("local_thr", "<bind-to> <message-size> <message-count>", 3)
+	size, count := perfutil.SizeCount(args[1], args[2])
+	ctx := context.Background()
+
+	s, err := zmq.NewSocket(zmq.Pull)
+	perfutil.Check("socket", err)
+	perfutil.Check("bind", s.Bind(args[0]))
+
+	var m zmq.Msg
+	perfutil.Check("recv", s.RecvMsg(ctx, &m))
+	perfutil.CheckSize(&m, size)
+	start := time.Now()
+	for i := 1; i < count; i++ {
+		perfutil.Check("recv", s.RecvMsg(ctx, &m))
+		perfutil.CheckSize(&m, size)
+	}
+	elapsed := time.Since(start)
+	m.Release()
+
+	perfutil.PrintThroughput(size, count, elapsed)
+	perfutil.Check("close", s.Close())
+}

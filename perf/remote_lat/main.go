@@ -1,0 +1,41 @@
+// Command remote_lat is libzmq's latency client: it connects a REQ socket,
+// sends roundtrip-count requests of message-size bytes to local_lat, waits
+// for each echo, and prints the one-way latency, half the mean roundtrip.
+//
+//	remote_lat <connect-to> <message-size> <roundtrip-count>
+//
+// Pair it with local_lat, ours or libzmq's. It sends one reused message and
+// receives into one reused Msg.
+package main
+
+import (
+	"context"
+	"time"
+
+	zmq "github.com/zmq-go/zmq"
+	"github.com/zmq-go/zmq/perf/internal/perfutil"
+)
+
+func main() {
+	args := perfutil.Args("remote_lat", "<connect-to> <message-size> <roundtrip-count>", 3)
+	size, count := perfutil.SizeCount(args[1], args[2])
+	ctx := context.Background()
+
+	s, err := zmq.NewSocket(zmq.Req)
+	perfutil.Check("socket", err)
+	perfutil.Check("connect", s.Connect(args[0]))
+
+	req := zmq.NewMsg(make([]byte, size))
+	var rep zmq.Msg
+	start := time.Now()
+	for i := 0; i < count; i++ {
+		perfutil.Check("send", s.Send(ctx, req))
+		perfutil.Check("recv", s.RecvMsg(ctx, &rep))
+		perfutil.CheckSize(&rep, size)
+	}
+	elapsed := time.Since(start)
+	rep.Release()
+
+	perfutil.PrintLatency(size, count, elapsed)
+	perfutil.Check("close", s.Close())
+}

@@ -1,0 +1,35 @@
+// Command remote_thr is libzmq's throughput sender: it connects a PUSH
+// socket, sends message-count messages of message-size bytes, and closes
+// with an infinite linger so that every message is delivered before it
+// exits.
+//
+//	remote_thr <connect-to> <message-size> <message-count>
+//
+// Pair it with local_thr, ours or libzmq's. Every send reuses one message
+// over one body buffer, as libzmq's tool reuses one zmq_msg_t.
+package main
+
+import (
+	"context"
+
+	zmq "github.com/zmq-go/zmq"
+	"github.com/zmq-go/zmq/perf/internal/perfutil"
+)
+
+func main() {
+	args := perfutil.Args("remote_thr", "<connect-to> <message-size> <message-count>", 3)
+	size, count := perfutil.SizeCount(args[1], args[2])
+	ctx := context.Background()
+
+	s, err := zmq.NewSocket(zmq.Push, zmq.Linger(-1))
+	perfutil.Check("socket", err)
+	perfutil.Check("connect", s.Connect(args[0]))
+
+	// Send only reads the frame list and never modifies the body, so one
+	// message is sent again and again.
+	m := zmq.NewMsg(make([]byte, size))
+	for i := 0; i < count; i++ {
+		perfutil.Check("send", s.Send(ctx, m))
+	}
+	perfutil.Check("close", s.Close())
+}

@@ -1,0 +1,110 @@
+package zmq_test
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	zmq "github.com/zmq-go/zmq"
+)
+
+// 31/EXPAIR: PAIR talks to exactly one peer, both ways; a second peer is
+// refused while the first is connected.
+func TestPairExclusive(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, tr string) {
+		a := newSock(t, zmq.Pair)
+		ep := bound(t, a, tr)
+		b := newSock(t, zmq.Pair)
+		b.Connect(ep)
+		send(t, b, "ping")
+		expect(t, a, "ping")
+		send(t, a, "pong", "2")
+		expect(t, b, "pong", "2")
+		c := newSock(t, zmq.Pair)
+		c.Connect(ep)
+		time.Sleep(50 * time.Millisecond)
+		if err := c.TrySend(zmq.NewMsgString("intruder")); err == nil {
+			// The message may queue on c's side; it must never reach a.
+			expectNothing(t, a, 100*time.Millisecond)
+		}
+		send(t, a, "still-b")
+		expect(t, b, "still-b")
+	})
+}
+
+// STREAM talks raw TCP: [id][data], with empty messages for connect and
+// disconnect, and an empty send to close the connection.
+func TestStreamRawTCP(t *testing.T) {
+	checkLeaks(t)
+	st := newSock(t, zmq.Stream)
+	ep := bound(t, st, "tcp")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	m, err := st.Recv(tctx(t))
+	if err != nil || len(m.Frames) != 2 || len(m.Frames[1]) != 0 {
+		t.Fatalf("connect notification %v %v", m, err)
+	}
+	id := append([]byte(nil), m.Frames[0]...)
+	conn.Write([]byte("GET / HTTP/1.0\r\n\r\n"))
+	var got []byte
+	for len(got) < 18 {
+		m, err := st.Recv(tctx(t))
+		if err != nil || string(m.Frames[0]) != string(id) {
+			t.Fatalf("data %v %v", m, err)
+		}
+		got = append(got, m.Frames[1]...)
+	}
+	if string(got) != "GET / HTTP/1.0\r\n\r\n" {
+		t.Fatalf("got %q", got)
+	}
+	if err := st.Send(tctx(t), zmq.NewMsg(id, []byte("HTTP/1.0 200 OK\r\n\r\nhi"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Send(tctx(t), zmq.NewMsg(id, nil)); err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(bufio.NewReader(conn))
+	if err != nil || string(body) != "HTTP/1.0 200 OK\r\n\r\nhi" {
+		t.Fatalf("reply %q %v", body, err)
+	}
+	m, err = st.Recv(tctx(t))
+	if err != nil || string(m.Frames[0]) != string(id) || len(m.Frames[1]) != 0 {
+		t.Fatalf("disconnect notification %v %v", m, err)
+	}
+	if err := st.TrySend(zmq.NewMsg(id, []byte("x"))); !errors.Is(err, zmq.ErrHostUnreachable) {
+		t.Fatalf("send to a closed peer: %v", err)
+	}
+}
+
+// A STREAM socket can connect out, too.
+func TestStreamConnect(t *testing.T) {
+	checkLeaks(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	st := newSock(t, zmq.Stream)
+	if err := st.Connect("tcp://" + ln.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	m, _ := st.Recv(tctx(t))
+	id := append([]byte(nil), m.Frames[0]...)
+	st.Send(tctx(t), zmq.NewMsg(id, []byte("hello")))
+	buf := make([]byte, 5)
+	if _, err := io.ReadFull(conn, buf); err != nil || string(buf) != "hello" {
+		t.Fatalf("%q %v", buf, err)
+	}
+}
