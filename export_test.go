@@ -40,3 +40,16 @@ func QueuedIn(s *Socket) int {
 	}
 	return n
 }
+
+// LastQueued returns the first frame of the newest queued inbound message
+// of a single-pipe socket, or "".
+func LastQueued(s *Socket) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p := range s.pipes {
+		if f, ok := p.in.PeekLast(); ok {
+			return string(f)
+		}
+	}
+	return ""
+}

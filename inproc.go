@@ -87,6 +87,7 @@ func (s *Socket) connectInproc(te transport.Endpoint) error {
 	pd := &inprocPending{s: s, ep: ep, q: pipe.NewQueue(0, nil, nil)}
 	pd.p = &peerPipe{ep: ep, out: &queueOut{q: pd.q}}
 	pd.p.in = pipe.NewQueue(inprocHWM(1, s.opts.recvHWM), nil, nil)
+	pd.p.in.SetConflate(s.opts.conflate)
 	s.mu.Unlock()
 
 	c.mu.Lock()
@@ -131,6 +132,7 @@ func (s *Socket) acceptPending(ep *endpoint, pd *inprocPending) {
 	if cs.typ.usesRoutingID() {
 		bp.identity = connRID
 	}
+	pd.q.SetConflate(s.opts.conflate)
 	pd.q.SetCallbacks(func() { s.activateIn(bp) }, func() { cs.activateOut(pd.p) })
 	pd.q.SetHWM(inprocHWM(connSnd, rcv))
 	ok := s.attachPipe(bp)

@@ -16,6 +16,10 @@ func (s *Socket) newStreamPipe(ep *endpoint) *peerPipe {
 	p := &peerPipe{ep: ep}
 	p.in = pipe.NewQueue(s.opts.recvHWM, func() { s.activateIn(p) }, nil)
 	p.out = &streamOut{o: pipe.NewOut(s.opts.sendHWM, func() { s.activateOut(p) }), pp: p}
+	if s.opts.conflate {
+		p.in.SetConflate(true)
+		p.out.(*streamOut).o.SetConflate(true)
+	}
 	return p
 }
 

@@ -15,17 +15,18 @@ import (
 // encoded headers. The high-water mark counts messages not yet taken by the
 // writer.
 type Out struct {
-	mu      sync.Mutex
-	buf     []byte      // encoded bytes since the last reference segment
-	segs    net.Buffers // completed segments, in order
-	refs    []*Chunk    // buffers to release once the taken batch is written
-	msgs    int
-	hwm     int
-	closed  bool
-	wWait   bool          // a sender found the stream full
-	idle    bool          // the writer waits for data
-	wake    chan struct{} // wakes the writer
-	onSpace func()
+	mu       sync.Mutex
+	buf      []byte      // encoded bytes since the last reference segment
+	segs     net.Buffers // completed segments, in order
+	refs     []*Chunk    // buffers to release once the taken batch is written
+	msgs     int
+	hwm      int
+	closed   bool
+	conflate bool
+	wWait    bool          // a sender found the stream full
+	idle     bool          // the writer waits for data
+	wake     chan struct{} // wakes the writer
+	onSpace  func()
 }
 
 // RefThreshold is the body size from which frames are queued by reference.
@@ -48,7 +49,15 @@ func (o *Out) SetHWM(hwm int) {
 // Wake returns the channel the writer waits on.
 func (o *Out) Wake() <-chan struct{} { return o.wake }
 
-func (o *Out) fullLocked() bool { return o.hwm > 0 && o.msgs >= o.hwm }
+func (o *Out) fullLocked() bool { return !o.conflate && o.hwm > 0 && o.msgs >= o.hwm }
+
+// SetConflate makes the stream keep only the newest message not yet taken
+// by the writer (ZMQ_CONFLATE).
+func (o *Out) SetConflate(on bool) {
+	o.mu.Lock()
+	o.conflate = on
+	o.mu.Unlock()
+}
 
 // Full reports whether the stream is at its high-water mark; on true the
 // sender is notified through onSpace later.
@@ -73,6 +82,9 @@ func (o *Out) PushMsg(frames [][]byte, chunks []*Chunk) bool {
 		o.wWait = !o.closed
 		o.mu.Unlock()
 		return false
+	}
+	if o.conflate && o.msgs > 0 {
+		o.resetLocked()
 	}
 	last := len(frames) - 1
 	for i, f := range frames {
@@ -214,6 +226,11 @@ func (o *Out) Pending() bool {
 // outbound pipe on reconnect).
 func (o *Out) Reset() {
 	o.mu.Lock()
+	o.resetLocked()
+	o.unlockAndSignalSpace()
+}
+
+func (o *Out) resetLocked() {
 	for _, c := range o.refs {
 		c.Release()
 	}
@@ -223,7 +240,6 @@ func (o *Out) Reset() {
 	o.segs = o.segs[:0]
 	o.buf = o.buf[:0]
 	o.msgs = 0
-	o.unlockAndSignalSpace()
 }
 
 // Close stops accepting messages; what is pending can still be taken.

@@ -18,6 +18,7 @@ type Queue struct {
 	closed   bool    // the producer is gone; drain then report end
 	rWaiting bool    // the consumer found the queue empty
 	wWaiting bool    // the producer found the queue full
+	conflate bool    // keep only the newest message
 
 	// Consumer-only state.
 	r        []Frame
@@ -58,7 +59,44 @@ func (q *Queue) SetHWM(hwm int) {
 	}
 }
 
-func (q *Queue) fullLocked() bool { return q.hwm > 0 && q.count >= q.hwm }
+func (q *Queue) fullLocked() bool { return !q.conflate && q.hwm > 0 && q.count >= q.hwm }
+
+// SetConflate makes the queue keep only the newest message (ZMQ_CONFLATE);
+// the high-water mark no longer applies.
+func (q *Queue) SetConflate(on bool) {
+	q.mu.Lock()
+	q.conflate = on
+	q.mu.Unlock()
+}
+
+// dropPendingLocked releases the producer batch before a conflating push.
+func (q *Queue) dropPendingLocked() {
+	for _, f := range q.w {
+		f.Release()
+	}
+	clear(q.w)
+	q.w = q.w[:0]
+	q.count = 0
+}
+
+// lastMessage returns the frames of the last whole message in frames.
+func lastMessage(frames []Frame) []Frame {
+	i := len(frames) - 1
+	for i > 0 && frames[i-1].More() {
+		i--
+	}
+	return frames[i:]
+}
+
+// PeekLast returns the first frame of the newest queued message, for tests.
+func (q *Queue) PeekLast() ([]byte, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.w) > 0 {
+		return lastMessage(q.w)[0].Bytes(), true
+	}
+	return nil, false
+}
 
 // Full reports whether the queue is at its high-water mark. A producer that
 // sees true is notified through onWritable when space frees up.
@@ -81,6 +119,9 @@ func (q *Queue) Push(frames ...Frame) bool {
 		q.mu.Unlock()
 		return false
 	}
+	if q.conflate {
+		q.dropPendingLocked()
+	}
 	q.w = append(q.w, frames...)
 	q.count++
 	q.unlockAndNotify()
@@ -95,6 +136,14 @@ func (q *Queue) PushBatch(frames []Frame, msgs int) bool {
 	if q.closed {
 		q.mu.Unlock()
 		return false
+	}
+	if q.conflate && msgs > 0 {
+		q.dropPendingLocked()
+		last := lastMessage(frames)
+		for _, f := range frames[:len(frames)-len(last)] {
+			f.Release()
+		}
+		frames, msgs = last, 1
 	}
 	q.w = append(q.w, frames...)
 	q.count += msgs
@@ -137,6 +186,9 @@ func (q *Queue) Closed() bool {
 // queue. When ok is false the consumer will be notified through onReadable
 // once a message arrives. Pop must be called by one consumer at a time.
 func (q *Queue) Pop(dst []Frame) (out []Frame, ok, end bool) {
+	if q.conflate {
+		q.conflateRefill()
+	}
 	if q.rPos == len(q.r) && !q.refill() {
 		q.mu.Lock()
 		end = q.closed && len(q.w) == 0
@@ -163,6 +215,20 @@ func (q *Queue) Pop(dst []Frame) (out []Frame, ok, end bool) {
 // the consumer for a notification when it reports false.
 func (q *Queue) Peek() bool {
 	return q.rPos < len(q.r) || q.refill()
+}
+
+// conflateRefill drops what the consumer holds when a newer message waits.
+func (q *Queue) conflateRefill() {
+	q.mu.Lock()
+	newer := len(q.w) > 0
+	q.mu.Unlock()
+	if newer {
+		for _, f := range q.r[q.rPos:] {
+			f.Release()
+		}
+		clear(q.r)
+		q.r, q.rPos = q.r[:0], 0
+	}
 }
 
 // refill swaps in the producer batch; false if it was empty.
