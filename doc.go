@@ -1,0 +1,112 @@
+// Package zmq implements ZeroMQ sockets and the ZMTP 3.1 wire protocol in
+// pure Go, with no cgo. Its sockets talk to libzmq, pyzmq, JeroMQ and every
+// other ZeroMQ peer over tcp and ipc, and to each other over inproc.
+//
+// A server and a client:
+//
+//	rep, _ := zmq.NewSocket(zmq.Rep)
+//	defer rep.Close()
+//	rep.Bind("tcp://*:5555")
+//	req, _ := rep.Recv(ctx)
+//	rep.Send(ctx, zmq.NewMsgString("World"))
+//
+//	req, _ := zmq.NewSocket(zmq.Req)
+//	defer req.Close()
+//	req.Connect("tcp://localhost:5555")
+//	req.Send(ctx, zmq.NewMsgString("Hello"))
+//	reply, _ := req.Recv(ctx)
+//
+// # Socket types
+//
+//	Type    Peers            Send                          Receive
+//	PAIR    PAIR             to its one peer               from its one peer       (RFC 31)
+//	PUB     SUB, XSUB        to matching subscribers       -                       (RFC 29)
+//	SUB     PUB, XPUB        -                             fair-queued, filtered   (RFC 29)
+//	XPUB    SUB, XSUB        as PUB                        subscriptions           (RFC 29)
+//	XSUB    PUB, XPUB        subscriptions, to all         fair-queued             (RFC 29)
+//	REQ     REP, ROUTER      round-robin, then wait        the reply               (RFC 28)
+//	REP     REQ, DEALER      the reply, to the requester   fair-queued requests    (RFC 28)
+//	DEALER  REP, DEALER,     round-robin                   fair-queued             (RFC 28)
+//	        ROUTER
+//	ROUTER  REQ, DEALER,     by routing id (first frame)   fair-queued, id first   (RFC 28)
+//	        ROUTER
+//	PUSH    PULL             round-robin                   -                       (RFC 30)
+//	PULL    PUSH             -                             fair-queued             (RFC 30)
+//	STREAM  raw TCP          [id][data] to that peer       [id][data]              (libzmq)
+//
+// # Endpoints
+//
+// A socket may bind and connect to many endpoints at once:
+//
+//	tcp://*:5555           all IPv4 interfaces (all interfaces with the IPv6 option)
+//	tcp://127.0.0.1:*      an ephemeral port; LastEndpoint tells which
+//	tcp://eth0:5555        an interface's address
+//	tcp://[::1]:5555       IPv6
+//	tcp://host:5555        connect by name
+//	ipc:///tmp/feed.ipc    a Unix domain socket; ipc://* picks a fresh path
+//	ipc://@feed            a Linux abstract socket
+//	inproc://workers       within one Context; connect may come before bind
+//
+// Connect returns at once: the socket connects in the background and again
+// after every loss, every ReconnectInterval. Messages sent meanwhile are
+// queued (up to SendHWM) unless Immediate is set.
+//
+// # Messages
+//
+// A [Msg] is a list of frames sent and delivered whole. Ownership moves with
+// it, as with zmq_msg_send: after a successful Send the caller must not
+// modify the frames. Inproc peers receive the sent slices themselves; tcp and
+// ipc copy small frames into the connection's write buffer and write large
+// ones (32 KiB and more) from the caller's memory.
+//
+// Received frames may point into a receive buffer shared with other
+// messages. [Msg.Release] hands that buffer back for reuse; [Socket.RecvMsg]
+// does it for the previous message it filled, so a receive loop need not
+// allocate. A message that is never released is left to the garbage
+// collector, and it keeps the (64 KiB) buffer it points into alive.
+//
+// # High-water marks and blocking
+//
+// Each peer has a queue of at most SendHWM outbound and RecvHWM inbound
+// messages (1000 by default; an inproc pair shares their sum, as in libzmq).
+// When every eligible peer is full, Send blocks on PUSH, DEALER, REQ and PAIR,
+// drops the message for that peer on PUB and XPUB (unless XPubNoDrop), and
+// drops it on ROUTER (unless RouterMandatory). [Socket.TrySend] and
+// [Socket.TryRecv] never block: they return [ErrWouldBlock] (EAGAIN).
+//
+// # Cancellation and deadlines
+//
+// Send and Recv take a [context.Context]: its cancellation or deadline ends a
+// blocked call with the context's error. A context that is already done does
+// not stop a call that need not block.
+//
+// # Concurrency
+//
+// A [Socket] is safe for concurrent use by multiple goroutines (libzmq's
+// sockets are not): every Send and Recv moves one whole message. Close waits
+// until queued messages are sent, at most Linger (forever by default, as in
+// libzmq), and returns when every goroutine of the socket has ended.
+// [Context.Term] closes every socket of a context and ends blocked calls with
+// [ErrTerminated].
+//
+// # Errors
+//
+// Errors are the sentinels of errors.go, each matching a libzmq errno
+// (ErrWouldBlock is EAGAIN, ErrState is EFSM, ...), possibly wrapped in an
+// [*OpError] naming the operation and endpoint. Test them with [errors.Is].
+//
+// # Compatibility
+//
+// The wire protocol is ZMTP 3.1 (RFC 37) with the NULL mechanism, and ZMTP
+// 3.0 peers (RFC 23), which get subscriptions as messages. Interoperation is
+// tested against libzmq 4.3.4 in both directions over tcp and ipc.
+//
+// # Limitations
+//
+// Not yet implemented: the PLAIN and CURVE mechanisms and ZAP, heartbeats
+// (PING is answered with PONG), the socket monitor, proxies and pollers, the
+// pgm/epgm multicast transports, ZMTP 1.0 and 2.0 peers, and libzmq's draft
+// socket types (SERVER, CLIENT, RADIO, DISH, ...). An explicit IPv6 address
+// works without the IPv6 option (libzmq requires it); the option still decides
+// what "*" and host names resolve to.
+package zmq
