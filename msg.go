@@ -120,24 +120,6 @@ func (m *Msg) fromFrames(fs []pipe.Frame, withChunks bool) {
 	}
 }
 
-// toFrames appends m's frames in queued form, handing over its buffer
-// references.
-func (m *Msg) toFrames(dst []pipe.Frame) []pipe.Frame {
-	last := len(m.Frames) - 1
-	for i, f := range m.Frames {
-		var flags byte
-		if i < last {
-			flags = pipe.More
-		}
-		var c *pipe.Chunk
-		if i < len(m.chunks) {
-			c = m.chunks[i]
-		}
-		dst = append(dst, pipe.MakeFrame(f, flags, c))
-	}
-	return dst
-}
-
 // chunkRefs returns the per-frame buffer references, or nil.
 func (m *Msg) chunkRefs() []*pipe.Chunk {
 	if len(m.chunks) == 0 {

@@ -36,7 +36,6 @@ type options struct {
 	invertMatching    bool
 	streamNotify      bool
 	connectRoutingID  []byte
-	subscribeAtCreate [][]byte
 }
 
 func defaultOptions() options {

@@ -27,7 +27,6 @@ type peerPipe struct {
 	inActive  bool
 	outActive bool
 	matchGen  uint64 // dist: last message generation the pipe matched
-	welcomed  bool
 }
 
 // outbound is the path from a socket toward one peer.

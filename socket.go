@@ -121,12 +121,11 @@ func (s *Socket) LastEndpoint() string {
 
 // hwmChanged propagates new high-water marks to existing pipes.
 func (s *Socket) hwmChanged() {
+	// Inproc queues keep the sum fixed when they were joined.
 	for p := range s.pipes {
-		if p.eng != nil || p.ep == nil || p.ep.inproc == nil {
+		if so, ok := p.out.(*streamOut); ok {
 			p.in.SetHWM(s.opts.recvHWM)
-			if so, ok := p.out.(*streamOut); ok {
-				so.o.SetHWM(s.opts.sendHWM)
-			}
+			so.o.SetHWM(s.opts.sendHWM)
 		}
 	}
 }
@@ -192,7 +191,7 @@ func (s *Socket) Send(ctx context.Context, m Msg) error { return s.send(ctx, &m,
 
 // TrySend sends a whole message if it can be done without blocking, and
 // returns [ErrWouldBlock] otherwise (ZMQ_DONTWAIT).
-func (s *Socket) TrySend(m Msg) error { return s.send(nil, &m, false) }
+func (s *Socket) TrySend(m Msg) error { return s.send(context.Background(), &m, false) }
 
 func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
 	if len(m.Frames) == 0 {
@@ -244,7 +243,7 @@ func (s *Socket) Recv(ctx context.Context) (Msg, error) {
 // otherwise (ZMQ_DONTWAIT).
 func (s *Socket) TryRecv() (Msg, error) {
 	var m Msg
-	err := s.recv(nil, &m, false, false)
+	err := s.recv(context.Background(), &m, false, false)
 	return m, err
 }
 
@@ -260,7 +259,7 @@ func (s *Socket) RecvMsg(ctx context.Context, m *Msg) error {
 // TryRecvMsg is the non-blocking form of [Socket.RecvMsg].
 func (s *Socket) TryRecvMsg(m *Msg) error {
 	m.reset()
-	return s.recv(nil, m, false, true)
+	return s.recv(context.Background(), m, false, true)
 }
 
 func (s *Socket) recv(ctx context.Context, m *Msg, block, keepChunks bool) error {
@@ -302,14 +301,10 @@ func (s *Socket) recv(ctx context.Context, m *Msg, block, keepChunks bool) error
 }
 
 func (s *Socket) wait(ctx context.Context, c chan struct{}) error {
-	var done <-chan struct{}
-	if ctx != nil {
-		done = ctx.Done()
-	}
 	select {
 	case <-c:
 		return nil
-	case <-done:
+	case <-ctx.Done():
 		return ctx.Err()
 	case <-s.done:
 		return s.closeErr

@@ -74,20 +74,6 @@ func (lb *loadBalancer) sendParts(frames [][]byte, chunks []*pipe.Chunk) (*peerP
 	return nil, errAgain
 }
 
-func (lb *loadBalancer) hasOut() bool {
-	for len(lb.active) > 0 {
-		if lb.current >= len(lb.active) {
-			lb.current = 0
-		}
-		p := lb.active[lb.current]
-		if !p.out.full() {
-			return true
-		}
-		lb.remove(p)
-	}
-	return false
-}
-
 // fairQueue receives from the pipes that have messages in turn, one message
 // each (libzmq fq_t).
 type fairQueue struct {
@@ -141,25 +127,10 @@ func (fq *fairQueue) recv(m *Msg) (*peerPipe, error) {
 	return nil, errAgain
 }
 
-func (fq *fairQueue) hasIn() bool {
-	for len(fq.active) > 0 {
-		if fq.current >= len(fq.active) {
-			fq.current = 0
-		}
-		p := fq.active[fq.current]
-		if p.in.Peek() {
-			return true
-		}
-		fq.remove(p)
-	}
-	return false
-}
-
 // distributor sends a message to a set of pipes (libzmq dist_t). Pipes at
 // their high-water mark are skipped: the message is dropped for them.
 type distributor struct {
 	pipes []*peerPipe
-	gen   uint64
 }
 
 func (d *distributor) attach(p *peerPipe) { d.pipes = append(d.pipes, p) }
