@@ -31,6 +31,8 @@ func (s *Socket) attachPipe(p *peerPipe) bool {
 	}
 	p.attached = true
 	s.pipes[p] = struct{}{}
+	// A sender blocked for want of a peer may go now.
+	signal(s.writable)
 	return true
 }
 
@@ -127,9 +129,12 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 			conn.Close()
 			return nil
 		}
-	} else if h, ok := s.pat.(hiccuper); ok {
+	} else if h, ok := s.pat.(hiccuper); ok && (p.connected || legacy) {
+		// Reconnected (or the peer speaks ZMTP 3.0, which needs subscriptions
+		// in the other form): resend the subscriptions (libzmq's hiccup).
 		h.hiccup(p)
 	}
+	p.connected = true
 	if s.closed {
 		e.lingering.Store(true)
 	}

@@ -19,7 +19,7 @@ func newPattern(s *Socket) pattern {
 	case Pub, XPub:
 		return newPubPattern(s)
 	case Sub, XSub:
-		return &subPattern{s: s, fq: fairQueue{s: s}}
+		return &subPattern{s: s, fq: fairQueue{s: s}, subs: subTrie{counted: true}}
 	case Stream:
 		return newStreamPattern(s)
 	}

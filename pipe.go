@@ -18,10 +18,11 @@ type peerPipe struct {
 	routingID []byte // the id a ROUTER or STREAM knows the peer by
 	legacy    bool   // the peer speaks ZMTP 3.0: subscriptions travel as messages
 
-	ep       *endpoint // the endpoint that made the pipe
-	eng      *engine   // the current connection, or nil
-	attached bool      // known to the pattern
-	gone     bool      // detached for good
+	ep        *endpoint // the endpoint that made the pipe
+	eng       *engine   // the current connection, or nil
+	attached  bool      // known to the pattern
+	connected bool      // has had a connection (a later one is a reconnect)
+	gone      bool      // detached for good
 
 	// Pattern bookkeeping.
 	inActive  bool

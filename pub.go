@@ -73,8 +73,10 @@ func (x *pubPattern) readActivated(p *peerPipe) {
 			first := x.subs.add(topic, p)
 			notify = first || o.xpubVerbose || o.xpubVerboser
 		} else {
+			// libzmq passes a cancel up unless other subscribers remain,
+			// even one for a topic it did not know.
 			found, last := x.subs.remove(topic, p)
-			notify = found && (last || o.xpubVerboser)
+			notify = !found || last || o.xpubVerboser
 		}
 		if x.xpub && notify {
 			x.pending = append(x.pending, m)

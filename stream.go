@@ -112,11 +112,12 @@ func (s *Socket) serveRaw(conn net.Conn, ep *endpoint) error {
 	}
 	<-e.wdone
 	conn.Close()
+	s.mu.Lock()
+	p.eng = nil
+	// Under the lock, so no send sees the peer after its notification.
 	if notify {
 		p.in.PushBatch([]pipe.Frame{pipe.MakeFrame([]byte{}, 0, nil)}, 1)
 	}
-	s.mu.Lock()
-	p.eng = nil
 	s.terminatePipe(p)
 	s.mu.Unlock()
 	return err

@@ -1,12 +1,14 @@
 package zmq
 
 // subTrie holds subscriptions: for each prefix, the pipes subscribed to it
-// and how many times (libzmq's mtrie_t). Subscriptions are counted, so two
-// subscribes need two unsubscribes. A nil pipe key serves sockets that
-// filter locally (SUB), where only the count matters.
+// (libzmq's mtrie_t). For a publisher a pipe is subscribed to a prefix or
+// not: a repeated subscribe changes nothing and one cancel removes it, as in
+// libzmq. A counted trie (a SUB's own filter, with a nil pipe key) needs as
+// many unsubscribes as subscribes (libzmq's trie_t).
 type subTrie struct {
-	root trieNode
-	n    int // distinct (prefix, pipe) pairs
+	root    trieNode
+	n       int // distinct (prefix, pipe) pairs
+	counted bool
 }
 
 type trieNode struct {
@@ -35,6 +37,8 @@ func (t *subTrie) add(prefix []byte, p *peerPipe) (first bool) {
 	}
 	if n.pipes[p] == 0 {
 		t.n++
+	} else if !t.counted {
+		return false
 	}
 	n.pipes[p]++
 	n.total++

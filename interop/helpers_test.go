@@ -65,12 +65,18 @@ type end interface {
 	recvWithin(t testing.TB, d time.Duration) ([][]byte, bool)
 	subscribe(t testing.TB, prefix string)
 	unsubscribe(t testing.TB, prefix string)
+	// pump lets the socket act on its peers' comings and goings. A libzmq
+	// socket does that only inside calls the application makes on it (a
+	// bound SUB sends its subscriptions to a new peer only then), so a side
+	// that is only waited on must be pumped; ours needs nothing.
+	pump(t testing.TB)
 }
 
 // sockOpts are the options a scenario needs, applied to either side.
 type sockOpts struct {
-	routingID string // ZMQ_ROUTING_ID, when not empty
-	mandatory bool   // ZMQ_ROUTER_MANDATORY
+	routingID  string // ZMQ_ROUTING_ID, when not empty
+	mandatory  bool   // ZMQ_ROUTER_MANDATORY
+	connectRID string // ZMQ_CONNECT_ROUTING_ID, for the next connect
 }
 
 // ---- our side ----
@@ -98,6 +104,9 @@ func ourSide(t testing.TB, typ zmq.Type, o sockOpts) end {
 	}
 	if o.mandatory {
 		opts = append(opts, zmq.RouterMandatory(true))
+	}
+	if o.connectRID != "" {
+		opts = append(opts, zmq.ConnectRoutingID([]byte(o.connectRID)))
 	}
 	return ourEnd{newOurs(t, typ, opts...)}
 }
@@ -160,6 +169,8 @@ func (e ourEnd) unsubscribe(t testing.TB, prefix string) {
 	}
 }
 
+func (e ourEnd) pump(testing.TB) {}
+
 func bindOurs(t testing.TB, s *zmq.Socket, tr string) string {
 	t.Helper()
 	ep := bindAddr(t, tr)
@@ -189,6 +200,9 @@ func recvOurs(t testing.TB, s *zmq.Socket) [][]byte {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	m, err := s.Recv(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("ours %v received nothing within %v", s.Type(), opTimeout)
+	}
 	if err != nil {
 		t.Fatalf("ours %v: recv: %v", s.Type(), err)
 	}
@@ -227,6 +241,9 @@ func theirSide(t testing.TB, typ zmq.Type, o sockOpts) end {
 	}
 	if o.mandatory {
 		must(t, "set router mandatory", s.SetRouterMandatory(1))
+	}
+	if o.connectRID != "" {
+		must(t, "set connect routing id", s.SetConnectRid(o.connectRID))
 	}
 	return theirEnd{s}
 }
@@ -293,6 +310,12 @@ func (e theirEnd) unsubscribe(t testing.TB, prefix string) {
 	must(t, e.String()+": unsubscribe", e.s.SetUnsubscribe(prefix))
 }
 
+func (e theirEnd) pump(t testing.TB) {
+	t.Helper()
+	_, err := e.s.GetEvents() // ZMQ_EVENTS processes pending commands
+	must(t, e.String()+": get events", err)
+}
+
 func bindTheirs(t testing.TB, s *zmq4.Socket, tr string) string {
 	t.Helper()
 	ep := bindAddr(t, tr)
@@ -312,8 +335,11 @@ func sendTheirs(t testing.TB, s *zmq4.Socket, frames ...[]byte) {
 func recvTheirs(t testing.TB, s *zmq4.Socket) [][]byte {
 	t.Helper()
 	m, err := s.RecvMessageBytes(0)
+	if zmq4.AsErrno(err) == zmq4.Errno(syscall.EAGAIN) {
+		t.Fatalf("%v received nothing within %v", theirEnd{s}, opTimeout)
+	}
 	if err != nil {
-		t.Fatalf("libzmq: recv: %v", err)
+		t.Fatalf("%v: recv: %v", theirEnd{s}, err)
 	}
 	return m
 }
@@ -377,6 +403,25 @@ func expect(t testing.TB, e end, want ...[]byte) {
 	t.Helper()
 	if got := e.recv(t); !sameFrames(got, want) {
 		t.Fatalf("%v received %s, want %s", e, show(got), show(want))
+	}
+}
+
+// expectPumping waits for want on e while pumping other, the socket whose
+// action e waits for.
+func expectPumping(t testing.TB, e, other end, want ...[]byte) {
+	t.Helper()
+	deadline := time.Now().Add(opTimeout)
+	for {
+		other.pump(t)
+		if got, ok := e.recvWithin(t, 10*time.Millisecond); ok {
+			if !sameFrames(got, want) {
+				t.Fatalf("%v received %s, want %s", e, show(got), show(want))
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v received nothing in %v, want %s", e, opTimeout, show(want))
+		}
 	}
 }
 
