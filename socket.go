@@ -45,7 +45,9 @@ type Socket struct {
 	closed     bool
 	scratch    []pipe.Frame
 	gen        uint64 // message generation, for de-duplicating fan-out
-	keepChunks bool   // the current recv keeps buffer references for Release
+	sendMsg    Msg    // the message being routed, see send
+	recvMsg    Msg
+	keepChunks bool // the current recv keeps buffer references for Release
 
 	readable chan struct{}
 	writable chan struct{}
@@ -210,7 +212,12 @@ func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
 			return s.closeErr
 		}
 		s.absorb()
-		err := s.pat.send(m)
+		// The pattern works on a socket-owned copy so that m, which the
+		// interface call would otherwise make escape, stays on the stack.
+		s.sendMsg = *m
+		err := s.pat.send(&s.sendMsg)
+		*m = s.sendMsg
+		s.sendMsg = Msg{}
 		s.mu.Unlock()
 		if err != errAgain {
 			if err == nil && s.sendWaiters.Load() > 0 {
@@ -277,7 +284,10 @@ func (s *Socket) recv(ctx context.Context, m *Msg, block, keepChunks bool) error
 		}
 		s.absorb()
 		s.keepChunks = keepChunks
-		err := s.pat.recv(m)
+		s.recvMsg = *m
+		err := s.pat.recv(&s.recvMsg)
+		*m = s.recvMsg
+		s.recvMsg = Msg{}
 		s.mu.Unlock()
 		if err != errAgain {
 			if err == nil {
