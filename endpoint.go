@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/zmq-go/zmq/internal/transport"
@@ -26,6 +27,8 @@ type endpoint struct {
 	// away and survive reconnection.
 	persistent *peerPipe
 	connectRID []byte // ZMQ_CONNECT_ROUTING_ID for the connection's peer
+
+	established atomic.Bool // a connection completed its handshake
 
 	ctx    context.Context // cancelled to stop accepting or dialling
 	cancel context.CancelFunc

@@ -139,6 +139,7 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 		e.lingering.Store(true)
 	}
 	s.mu.Unlock()
+	ep.established.Store(true)
 
 	go e.writeLoop()
 	err = e.readLoop()
@@ -209,7 +210,11 @@ func (s *Socket) connectLoop(ep *endpoint) {
 			if isProtocol(err) {
 				return
 			}
-			ivl = base
+			// Back off again from the start only after a connection that
+			// completed its handshake.
+			if ep.established.Swap(false) {
+				ivl = base
+			}
 		}
 		if ep.ctx.Err() != nil || s.lingerDone(ep) {
 			return

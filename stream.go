@@ -101,6 +101,7 @@ func (s *Socket) serveRaw(conn net.Conn, ep *endpoint) error {
 	s.attachPipe(p)
 	notify := s.opts.streamNotify
 	s.mu.Unlock()
+	ep.established.Store(true)
 	if notify {
 		p.in.PushBatch([]pipe.Frame{pipe.MakeFrame([]byte{}, 0, nil)}, 1)
 	}
