@@ -33,9 +33,10 @@ type endpoint struct {
 	ctx    context.Context // cancelled to stop accepting or dialling
 	cancel context.CancelFunc
 
-	mu      sync.Mutex
-	engines map[*engine]struct{}
-	stopped bool
+	mu       sync.Mutex
+	engines  map[*engine]struct{}
+	stopped  bool
+	draining bool // stopped, but a new connection may still flush the queue
 }
 
 func (s *Socket) newEndpoint(name string, te transport.Endpoint, bind bool) *endpoint {
@@ -47,8 +48,11 @@ func (s *Socket) newEndpoint(name string, te transport.Endpoint, bind bool) *end
 func (ep *endpoint) addEngine(e *engine) bool {
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
-	if ep.stopped {
+	if ep.stopped && !ep.draining {
 		return false
+	}
+	if ep.draining {
+		e.lingering.Store(true)
 	}
 	ep.engines[e] = struct{}{}
 	return true
@@ -63,8 +67,10 @@ func (ep *endpoint) removeEngine(e *engine) {
 // stop ends accepting or dialling and closes the endpoint's connections:
 // at once, or (linger) after flushing what is queued.
 func (ep *endpoint) stop(linger bool) {
+	drain := linger && ep.persistent != nil && ep.s.pending(ep.persistent)
 	ep.mu.Lock()
 	ep.stopped = true
+	ep.draining = drain
 	engines := make([]*engine, 0, len(ep.engines))
 	for e := range ep.engines {
 		engines = append(engines, e)
@@ -73,7 +79,7 @@ func (ep *endpoint) stop(linger bool) {
 	if ep.ln != nil {
 		ep.ln.Close()
 	}
-	if !linger || ep.persistent == nil || !ep.persistent.out.pending() {
+	if !drain {
 		ep.cancel()
 	}
 	for _, e := range engines {
@@ -83,6 +89,13 @@ func (ep *endpoint) stop(linger bool) {
 			e.kill()
 		}
 	}
+}
+
+// pending reports whether p has queued data not yet handed to a connection.
+func (s *Socket) pending(p *peerPipe) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !p.gone && p.out.pending()
 }
 
 func (ep *endpoint) stopped_() bool {

@@ -170,6 +170,7 @@ func (e *engine) stopWriter() { e.stopOnce.Do(func() { close(e.stop) }) }
 func (e *engine) writeLoop() {
 	defer close(e.wdone)
 	var b pipe.Batch
+	var bufs net.Buffers // WriteTo consumes it; b.Bufs keeps the batch for Done
 	for {
 		if !e.out.Take(&b) {
 			if e.lingering.Load() {
@@ -184,7 +185,7 @@ func (e *engine) writeLoop() {
 				return
 			}
 		}
-		bufs := b.Bufs
+		bufs = b.Bufs
 		_, err := bufs.WriteTo(e.conn)
 		b.Done()
 		if err != nil {

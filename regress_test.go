@@ -65,3 +65,41 @@ func TestXSubEarlyUpstream(t *testing.T) {
 		expect(t, xpub, "early upstream")
 	})
 }
+
+// A message sent just before Close reaches a peer that appears later,
+// within Linger.
+func TestCloseBeforeConnectionDelivers(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, tr string) {
+		ep := bindAddr(t, tr)
+		if tr == "tcp" {
+			ep = freeTCP(t)
+		}
+		push, _ := zmq.NewSocket(zmq.Push, zmq.Linger(5*time.Second), zmq.ReconnectInterval(10*time.Millisecond))
+		push.Connect(ep)
+		send(t, push, "last words")
+		closed := make(chan struct{})
+		go func() { push.Close(); close(closed) }()
+		time.Sleep(50 * time.Millisecond)
+		pull := newSock(t, zmq.Pull)
+		if err := pull.Bind(ep); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, pull, "last words")
+		<-closed
+	})
+}
+
+// A REQ gets the reply its peer sent just before going away.
+func TestReqGetsReplyFromDepartedPeer(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, tr string) {
+		rep := newSock(t, zmq.Rep)
+		ep := bound(t, rep, tr)
+		req := newSock(t, zmq.Req)
+		req.Connect(ep)
+		send(t, req, "q")
+		expect(t, rep, "q")
+		send(t, rep, "a")
+		rep.Close()
+		expect(t, req, "a")
+	})
+}

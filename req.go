@@ -33,12 +33,9 @@ func (x *reqPattern) attach(p *peerPipe) bool {
 	return true
 }
 
-func (x *reqPattern) detach(p *peerPipe) {
-	x.lb.remove(p)
-	if p == x.replyPipe {
-		x.replyPipe = nil
-	}
-}
+// detach keeps replyPipe: a reply the peer sent before it went is still
+// queued and must be delivered.
+func (x *reqPattern) detach(p *peerPipe) { x.lb.remove(p) }
 
 func (x *reqPattern) readActivated(p *peerPipe)  { x.fq.activate(p) }
 func (x *reqPattern) writeActivated(p *peerPipe) { x.lb.activate(p) }

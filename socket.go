@@ -57,7 +57,9 @@ type Socket struct {
 	actMu  sync.Mutex
 	actIn  []*peerPipe
 	actOut []*peerPipe
-	actAny atomic.Bool
+	// Spare activation lists, swapped with the live ones (under mu).
+	spareIn, spareOut []*peerPipe
+	actAny            atomic.Bool
 
 	recvWaiters atomic.Int32
 	sendWaiters atomic.Int32
@@ -167,8 +169,13 @@ func (s *Socket) absorb() {
 	s.actMu.Lock()
 	s.actAny.Store(false)
 	in, out := s.actIn, s.actOut
-	s.actIn, s.actOut = nil, nil
+	s.actIn, s.actOut = s.spareIn[:0], s.spareOut[:0]
 	s.actMu.Unlock()
+	defer func() {
+		clear(in)
+		clear(out)
+		s.spareIn, s.spareOut = in[:0], out[:0]
+	}()
 	for _, p := range in {
 		if p.attached {
 			s.pat.readActivated(p)

@@ -16,7 +16,8 @@ import (
 // writer.
 type Out struct {
 	mu       sync.Mutex
-	buf      []byte      // encoded bytes since the last reference segment
+	buf      []byte // encoded bytes; those before segStart are in segs
+	segStart int
 	segs     net.Buffers // completed segments, in order
 	refs     []*Chunk    // buffers to release once the taken batch is written
 	msgs     int
@@ -138,15 +139,15 @@ func (o *Out) unlockAndWakeWriter() {
 
 // ref queues body by reference after the bytes encoded so far; o.mu is held.
 func (o *Out) ref(body []byte, c *Chunk) {
-	if len(o.buf) > 0 {
-		o.segs = append(o.segs, o.buf)
+	if len(o.buf) > o.segStart {
+		o.segs = append(o.segs, o.buf[o.segStart:len(o.buf):len(o.buf)])
 	}
 	o.segs = append(o.segs, body)
 	if c != nil {
 		o.refs = append(o.refs, c)
 	}
-	// Continue after the bytes just queued so they are never overwritten.
-	o.buf = o.buf[len(o.buf):]
+	// Later bytes go after these, so the queued ones are never overwritten.
+	o.segStart = len(o.buf)
 }
 
 // Batch is what a writer takes from the stream in one go.
@@ -167,9 +168,10 @@ func (o *Out) Take(b *Batch) bool {
 		return false
 	}
 	b.Bufs = append(b.Bufs, o.segs...)
-	if len(o.buf) > 0 {
-		b.Bufs = append(b.Bufs, o.buf)
+	if len(o.buf) > o.segStart {
+		b.Bufs = append(b.Bufs, o.buf[o.segStart:])
 	}
+	o.segStart = 0
 	b.refs = append(b.refs, o.refs...)
 	// Hand the writer's spare buffer to the senders.
 	var spare []byte
@@ -239,6 +241,7 @@ func (o *Out) resetLocked() {
 	clear(o.segs)
 	o.segs = o.segs[:0]
 	o.buf = o.buf[:0]
+	o.segStart = 0
 	o.msgs = 0
 }
 

@@ -15,7 +15,9 @@
 // the last message received. The publishers share message-count between
 // them (libzmq's each offer message-count and the subscriber stops after
 // message-count), so the subscriber receives exactly message-count messages.
-// The output is local_thr's four lines.
+// The output is local_thr's four lines, all printed at the end (libzmq's
+// prints the first two at the start, which breaks `proxy_thr ... | grep -q`
+// under pipefail: grep exits early and the last lines meet a closed pipe).
 //
 // The library has no zmq.Proxy yet, so the forwarder is a small loop here:
 // one goroutine moves messages down from the XSUB to the XPUB, another
@@ -42,7 +44,6 @@ const backend = "inproc://perf_backend"
 func main() {
 	args := perfutil.Args("proxy_thr", "<message-size> <message-count>", 2)
 	size, count := perfutil.SizeCount(args[0], args[1])
-	perfutil.PrintSizeCount(size, count)
 	ctx := context.Background()
 	zctx := zmq.NewContext()
 	hwms := []zmq.Option{zmq.SendHWM(hwm), zmq.RecvHWM(hwm)}
@@ -84,7 +85,7 @@ func main() {
 	}
 	elapsed := time.Since(start)
 	m.Release()
-	perfutil.PrintRates(size, count, elapsed)
+	perfutil.PrintThroughput(size, count, elapsed)
 
 	perfutil.Check("close", sub.Close())
 	pubs.Wait()

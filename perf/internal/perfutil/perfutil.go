@@ -97,31 +97,20 @@ func micros(elapsed time.Duration) int64 {
 	return max(elapsed.Microseconds(), 1)
 }
 
-// PrintSizeCount prints the first two lines of a throughput report.
-func PrintSizeCount(size, count int) {
-	fmt.Printf("message size: %d [B]\n", size)
-	fmt.Printf("message count: %d\n", count)
-}
-
-// PrintRates prints the last two lines of a throughput report for count
-// messages of size bytes received in elapsed.
-func PrintRates(size, count int, elapsed time.Duration) {
+// PrintThroughput prints local_thr's four lines for count messages of size
+// bytes received in elapsed. The lines go out in one write, so a reader
+// that stops at the first line it wants (grep -q) cannot make a later one
+// fail with a broken pipe.
+func PrintThroughput(size, count int, elapsed time.Duration) {
 	thr := uint64(float64(count) / float64(micros(elapsed)) * 1e6)
 	megabits := float64(thr*uint64(size)*8) / 1e6
-	fmt.Printf("mean throughput: %d [msg/s]\n", thr)
-	fmt.Printf("mean throughput: %.3f [Mb/s]\n", megabits)
+	fmt.Printf("message size: %d [B]\nmessage count: %d\nmean throughput: %d [msg/s]\nmean throughput: %.3f [Mb/s]\n",
+		size, count, thr, megabits)
 }
 
-// PrintThroughput prints local_thr's four lines.
-func PrintThroughput(size, count int, elapsed time.Duration) {
-	PrintSizeCount(size, count)
-	PrintRates(size, count, elapsed)
-}
-
-// PrintLatency prints remote_lat's three lines: the one-way latency is half
-// the mean roundtrip time.
+// PrintLatency prints remote_lat's three lines, in one write: the one-way
+// latency is half the mean roundtrip time.
 func PrintLatency(size, roundtrips int, elapsed time.Duration) {
-	fmt.Printf("message size: %d [B]\n", size)
-	fmt.Printf("roundtrip count: %d\n", roundtrips)
-	fmt.Printf("average latency: %.3f [us]\n", float64(micros(elapsed))/float64(2*roundtrips))
+	fmt.Printf("message size: %d [B]\nroundtrip count: %d\naverage latency: %.3f [us]\n",
+		size, roundtrips, float64(micros(elapsed))/float64(2*roundtrips))
 }
