@@ -10,7 +10,7 @@ GOBIN := $(shell $(GO) env GOPATH)/bin
 
 .PHONY: test deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke
 
-test: deps fmt vet staticcheck unit cross interop perf-smoke
+test: deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke
 
 deps:
 	@scripts/deps.sh
@@ -40,8 +40,8 @@ interop:
 perf-smoke: perf
 	@scripts/perf-smoke.sh
 
-# Short fuzzing of every target (not part of test; CI-friendly duration).
-FUZZTIME ?= 10s
+# Short fuzzing of every target, seeded from testdata and the encoders.
+FUZZTIME ?= 5s
 fuzz-smoke:
 	@for t in $$($(GO) test -list '^Fuzz' ./internal/zmtp | grep ^Fuzz); do \
 		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./internal/zmtp || exit 1; done
