@@ -15,7 +15,7 @@ import (
 func (s *Socket) newStreamPipe(ep *endpoint) *peerPipe {
 	p := &peerPipe{ep: ep}
 	p.in = pipe.NewQueue(s.opts.recvHWM, func() { s.activateIn(p) }, nil)
-	p.out = &streamOut{o: pipe.NewOut(s.opts.sendHWM, func() { s.activateOut(p) }), pp: p}
+	p.out = &streamOut{o: pipe.NewOut(&s.mu, s.opts.sendHWM, func() { s.activateOut(p) }), pp: p}
 	if s.opts.conflate {
 		p.in.SetConflate(true)
 		p.out.(*streamOut).o.SetConflate(true)
@@ -178,6 +178,13 @@ func typeByName(name string) Type {
 func (e *engine) linger() {
 	e.lingering.Store(true)
 	e.out.Close()
+	signal(e.space)
+}
+
+// lingerLocked is linger for a caller that holds the socket's mutex.
+func (e *engine) lingerLocked() {
+	e.lingering.Store(true)
+	e.out.CloseLocked()
 	signal(e.space)
 }
 

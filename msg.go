@@ -10,20 +10,27 @@ import (
 // Msg is a multipart message: one or more frames of bytes, sent and
 // delivered whole or not at all.
 //
-// Ownership moves with the message, as with libzmq's zmq_msg_send: after
-// Send returns nil, the socket owns the frames and the caller must not
-// modify them (bodies of 32 KiB and more are written from the caller's
-// memory, and inproc peers receive the very slices that were sent).
+// After a successful Send the frames' bytes must not be modified: bodies of
+// 32 KiB and more are written from the caller's memory, and inproc peers
+// receive the very slices that were sent. The Msg value itself may be
+// reused, and a received message that is sent on (as a proxy does) may
+// still be released or received into afterwards: the socket keeps its own
+// hold on the buffers it still needs.
 //
 // A received message's frames may point into a buffer shared with other
 // messages received on the same connection. Calling [Msg.Release] when done
 // lets the socket reuse that buffer; a message that is never released is
 // simply collected by the garbage collector. After Release the frames must
-// not be used.
+// not be used. Release a message once, not once per copy of the Msg value.
 type Msg struct {
 	Frames [][]byte
 
 	chunks []*pipe.Chunk // nil, or one entry (possibly nil) per frame
+
+	// References dropped when RecvMsg reuses the message, released with
+	// one atomic operation per buffer rather than one per message.
+	held  *pipe.Chunk
+	heldN int32
 }
 
 // NewMsg returns a message of the given frames. An empty frame list is a
@@ -88,23 +95,30 @@ func quote(b []byte) string {
 // The frames must not be used afterwards. Release is safe to call more than
 // once and on messages that were never received.
 func (m *Msg) Release() {
-	for i, c := range m.chunks {
-		if c != nil {
-			c.Release()
-			m.chunks[i] = nil
-		}
+	m.reset()
+	if m.held != nil {
+		m.held.ReleaseN(m.heldN)
+		m.held, m.heldN = nil, 0
 	}
-	m.chunks = m.chunks[:0]
-	clear(m.Frames)
-	m.Frames = m.Frames[:0]
 }
 
-// reset empties m for reuse, releasing what it still holds.
+// reset empties m for reuse. The references it holds are gathered per
+// buffer and dropped when the next buffer comes along, or by Release.
 func (m *Msg) reset() {
-	if len(m.chunks) > 0 {
-		m.Release()
-		return
+	for i, c := range m.chunks {
+		if c == nil {
+			continue
+		}
+		if c != m.held {
+			if m.held != nil {
+				m.held.ReleaseN(m.heldN)
+			}
+			m.held, m.heldN = c, 0
+		}
+		m.heldN++
+		m.chunks[i] = nil
 	}
+	m.chunks = m.chunks[:0]
 	clear(m.Frames)
 	m.Frames = m.Frames[:0]
 }
@@ -126,12 +140,6 @@ func (m *Msg) chunkRefs() []*pipe.Chunk {
 		return nil
 	}
 	return m.chunks
-}
-
-// disown forgets the buffer references after they were handed over.
-func (m *Msg) disown() {
-	clear(m.chunks)
-	m.chunks = m.chunks[:0]
 }
 
 // dropFront removes the first n frames, releasing their buffers.

@@ -32,10 +32,11 @@ type peerPipe struct {
 
 // outbound is the path from a socket toward one peer.
 type outbound interface {
-	// push queues one whole message unless the path is full or closed; on
-	// true it owns the frames and the chunk references (chunks is nil or
-	// parallel to frames). On false the caller still owns them, and a full
-	// path notifies the socket when it has room.
+	// push queues one whole message unless the path is full or closed. The
+	// frames' bytes must not change afterwards; chunks (nil or parallel to
+	// frames) are the buffers they live in, of which the path takes its own
+	// references: the caller keeps its own. A full path notifies the socket
+	// when it has room.
 	push(frames [][]byte, chunks []*pipe.Chunk) bool
 	// full reports whether push would fail for lack of room.
 	full() bool
@@ -47,7 +48,8 @@ type outbound interface {
 	close()
 }
 
-// streamOut is the path to a peer over a ZMTP connection.
+// streamOut is the path to a peer over a ZMTP connection. Its stream is
+// guarded by the socket's mutex, which every outbound method runs under.
 type streamOut struct {
 	o  *pipe.Out
 	pp *peerPipe
@@ -75,12 +77,12 @@ func (so *streamOut) subscribe(topic []byte, cancel bool) {
 	} else {
 		frame = zmtp.AppendSubscribe(nil, topic)
 	}
-	so.o.PushCommand(frame)
+	so.o.PushCommandLocked(frame)
 }
 
 func (so *streamOut) pending() bool { return so.o.Pending() }
 
-func (so *streamOut) close() { so.o.Close() }
+func (so *streamOut) close() { so.o.CloseLocked() }
 
 // queueOut is the path to an inproc peer: its inbound queue.
 type queueOut struct {
@@ -103,6 +105,15 @@ func (qo *queueOut) push(frames [][]byte, chunks []*pipe.Chunk) bool {
 		fs = append(fs, pipe.MakeFrame(f, flags, c))
 	}
 	ok := qo.q.Push(fs...)
+	if ok && chunks != nil {
+		// The receiver releases what it took; the sender's references stay
+		// with the sender.
+		for _, c := range chunks {
+			if c != nil {
+				c.Retain(1)
+			}
+		}
+	}
 	clear(fs)
 	qo.scratch = fs[:0]
 	return ok
@@ -123,19 +134,11 @@ func (qo *queueOut) pending() bool { return false }
 
 func (qo *queueOut) close() { qo.q.Close() }
 
-// pushMsg hands a whole message to a pipe; on success the pipe owns it and
-// m is emptied of its buffer references.
-func (pp *peerPipe) pushMsg(m *Msg) bool {
-	if !pp.out.push(m.Frames, m.chunkRefs()) {
-		return false
-	}
-	m.disown()
-	return true
-}
+// pushMsg hands a whole message to a pipe.
+func (pp *peerPipe) pushMsg(m *Msg) bool { return pp.out.push(m.Frames, m.chunkRefs()) }
 
-// pushFrames sends frames built from parts (an envelope and a body) without
-// taking any chunk references: used by REQ, REP and ROUTER, which add or
-// strip frames.
+// pushParts sends frames built from parts (an envelope and a body): used by
+// REQ, REP and ROUTER, which add or strip frames.
 func (pp *peerPipe) pushParts(frames [][]byte, chunks []*pipe.Chunk) bool {
 	return pp.out.push(frames, chunks)
 }

@@ -215,7 +215,6 @@ func (x *subPattern) send(m *Msg) error {
 	if len(m.Frames) == 1 && len(m.Frames[0]) > 0 && m.Frames[0][0] <= 1 {
 		f := m.Frames[0]
 		x.subscribe(append([]byte(nil), f[1:]...), f[0] == 0)
-		m.Release()
 		return nil
 	}
 	// Anything else goes to every publisher as is.

@@ -71,8 +71,7 @@ func (x *repPattern) send(m *Msg) error {
 	p := x.replyTo
 	x.replyTo, x.owing = nil, false
 	if p.gone {
-		m.Release() // the requester is gone: drop the reply silently
-		return nil
+		return nil // the requester is gone: drop the reply silently
 	}
 	frames := append(append(x.frames[:0], x.env...), m.Frames...)
 	chunks := x.chunks[:0]
@@ -86,11 +85,7 @@ func (x *repPattern) send(m *Msg) error {
 			chunks = append(chunks, nil)
 		}
 	}
-	if p.pushParts(frames, chunks) {
-		m.disown()
-	} else {
-		m.Release() // peer's queue full: libzmq drops the reply too
-	}
+	p.pushParts(frames, chunks) // a full peer misses it, as in libzmq
 	clear(frames)
 	clear(chunks)
 	x.frames, x.chunks = frames[:0], chunks[:0]

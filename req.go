@@ -77,7 +77,6 @@ func (x *reqPattern) send(m *Msg) error {
 	if err != nil {
 		return err
 	}
-	m.disown()
 	x.reqID = id
 	x.replyPipe = p
 	x.receiving = true

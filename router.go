@@ -69,15 +69,13 @@ func (x *routerPattern) writeActivated(*peerPipe)  { signal(x.s.writable) }
 
 func (x *routerPattern) send(m *Msg) error {
 	if len(m.Frames) < 2 {
-		m.Release() // a lone routing id is ignored, as in libzmq
-		return nil
+		return nil // a lone routing id is ignored, as in libzmq
 	}
 	p := x.byID[string(m.Frames[0])]
 	if p == nil || p.gone {
 		if x.s.opts.routerMandatory {
 			return ErrHostUnreachable
 		}
-		m.Release()
 		return nil
 	}
 	var chunks = m.chunkRefs()
@@ -88,13 +86,7 @@ func (x *routerPattern) send(m *Msg) error {
 		if x.s.opts.routerMandatory {
 			return errAgain
 		}
-		m.Release()
-		return nil
 	}
-	if c := m.chunkRefs(); c != nil && c[0] != nil {
-		c[0].Release()
-	}
-	m.disown()
 	return nil
 }
 

@@ -144,28 +144,9 @@ func (d *distributor) remove(p *peerPipe) {
 	}
 }
 
-// sendTo delivers m to every pipe in to. The message's chunk references are
-// shared: each pipe that takes the message takes one reference per frame.
+// sendTo delivers m to every pipe in to that has room.
 func sendTo(to []*peerPipe, m *Msg) {
-	chunks := m.chunkRefs()
-	for i, p := range to {
-		if chunks != nil && i < len(to)-1 {
-			for _, c := range chunks {
-				if c != nil {
-					c.Retain(1)
-				}
-			}
-		}
-		if !p.out.push(m.Frames, chunks) && chunks != nil {
-			for _, c := range chunks {
-				if c != nil {
-					c.Release()
-				}
-			}
-		}
+	for _, p := range to {
+		p.pushMsg(m)
 	}
-	if len(to) == 0 {
-		m.Release()
-	}
-	m.disown()
 }

@@ -55,16 +55,14 @@ func (x *streamPattern) send(m *Msg) error {
 	data := m.Frames[1]
 	if len(data) == 0 {
 		if e := p.eng; e != nil {
-			e.linger()
+			e.lingerLocked()
 		}
-		m.Release()
 		return nil
 	}
 	if so.o.Full() {
 		return errAgain
 	}
 	so.o.PushRaw(data)
-	m.Release()
 	return nil
 }
 

@@ -3,6 +3,7 @@ package pipe_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,14 +179,18 @@ func frameBytes(size int) int {
 func BenchmarkOutPushMsgTake(b *testing.B) {
 	for _, size := range benchOutSizes {
 		b.Run(benchSizeName(size), func(b *testing.B) {
-			o := pipe.NewOut(1000, nil)
+			var mu sync.Mutex
+			o := pipe.NewOut(&mu, 1000, nil)
 			frames := [][]byte{make([]byte, size)}
 			var batch pipe.Batch
 			b.ReportAllocs()
 			b.SetBytes(int64(size))
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if !o.PushMsg(frames, nil) {
+				mu.Lock()
+				ok := o.PushMsg(frames, nil)
+				mu.Unlock()
+				if !ok {
 					b.Fatal("push refused")
 				}
 				if i%64 == 63 || i == b.N-1 {
@@ -207,7 +212,8 @@ func BenchmarkOutConcurrent(b *testing.B) {
 	for _, size := range benchOutSizes {
 		b.Run(benchSizeName(size), func(b *testing.B) {
 			space, onSpace := signaller()
-			o := pipe.NewOut(1000, onSpace)
+			var mu sync.Mutex
+			o := pipe.NewOut(&mu, 1000, onSpace)
 			frames := [][]byte{make([]byte, size)}
 			want := b.N * frameBytes(size)
 			ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
@@ -234,7 +240,10 @@ func BenchmarkOutConcurrent(b *testing.B) {
 				written <- got
 			}()
 			for i := 0; i < b.N; {
-				if o.PushMsg(frames, nil) {
+				mu.Lock()
+				ok := o.PushMsg(frames, nil)
+				mu.Unlock()
+				if ok {
 					i++
 				} else if !wait(ctx, b, space, "room") {
 					break

@@ -24,8 +24,11 @@ type Chunk struct {
 func (c *Chunk) Retain(n int32) { c.refs.Add(n) }
 
 // Release drops one reference and recycles the chunk when none is left.
-func (c *Chunk) Release() {
-	n := c.refs.Add(-1)
+func (c *Chunk) Release() { c.ReleaseN(1) }
+
+// ReleaseN drops n references at once.
+func (c *Chunk) ReleaseN(n int32) {
+	n = c.refs.Add(-n)
 	if n == 0 && c.class >= 0 {
 		pools[c.class].Put(c)
 	}

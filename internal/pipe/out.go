@@ -7,15 +7,19 @@ import (
 	"github.com/zmq-go/zmq/internal/zmtp"
 )
 
-// Out is an outbound byte stream: a socket encodes whole messages into it
-// under a short lock, and one connection writer swaps out everything pending
-// at once and writes it with a single (vectored) system call.
+// Out is an outbound byte stream: a socket encodes whole messages into it,
+// and one connection writer swaps out everything pending at once and writes
+// it with a single (vectored) system call.
+//
+// The stream is guarded by the socket's own mutex, so a Send costs one lock:
+// the methods that say so expect their caller to hold it, and the writer's
+// [Out.Take] takes it once per batch.
 //
 // Large bodies are not copied: they are queued by reference beside the
 // encoded headers. The high-water mark counts messages not yet taken by the
 // writer.
 type Out struct {
-	mu       sync.Mutex
+	mu       *sync.Mutex
 	buf      []byte // encoded bytes; those before segStart are in segs
 	segStart int
 	segs     net.Buffers // completed segments, in order
@@ -33,59 +37,51 @@ type Out struct {
 // RefThreshold is the body size from which frames are queued by reference.
 const RefThreshold = 32 << 10
 
-// NewOut returns a stream holding at most hwm messages (0: no limit).
-// onSpace is called without locks when a sender that found the stream full
-// may try again.
-func NewOut(hwm int, onSpace func()) *Out {
-	return &Out{hwm: hwm, wake: make(chan struct{}, 1), onSpace: onSpace}
+// NewOut returns a stream guarded by mu, holding at most hwm messages (0: no
+// limit). onSpace is called when a sender that found the stream full may try
+// again; it may run with mu held and must not take it.
+func NewOut(mu *sync.Mutex, hwm int, onSpace func()) *Out {
+	return &Out{mu: mu, hwm: hwm, wake: make(chan struct{}, 1), onSpace: onSpace}
 }
 
-// SetHWM changes the high-water mark.
+// SetHWM changes the high-water mark. The caller holds the mutex.
 func (o *Out) SetHWM(hwm int) {
-	o.mu.Lock()
 	o.hwm = hwm
-	o.unlockAndSignalSpace()
+	o.signalSpace()
 }
 
 // Wake returns the channel the writer waits on.
 func (o *Out) Wake() <-chan struct{} { return o.wake }
 
-func (o *Out) fullLocked() bool { return !o.conflate && o.hwm > 0 && o.msgs >= o.hwm }
+func (o *Out) full() bool { return !o.conflate && o.hwm > 0 && o.msgs >= o.hwm }
 
 // SetConflate makes the stream keep only the newest message not yet taken
-// by the writer (ZMQ_CONFLATE).
-func (o *Out) SetConflate(on bool) {
-	o.mu.Lock()
-	o.conflate = on
-	o.mu.Unlock()
-}
+// by the writer (ZMQ_CONFLATE). The caller holds the mutex.
+func (o *Out) SetConflate(on bool) { o.conflate = on }
 
 // Full reports whether the stream is at its high-water mark; on true the
-// sender is notified through onSpace later.
+// sender is notified through onSpace later. The caller holds the mutex.
 func (o *Out) Full() bool {
-	o.mu.Lock()
-	full := o.fullLocked()
-	if full {
+	if o.full() {
 		o.wWait = true
+		return true
 	}
-	o.mu.Unlock()
-	return full
+	return false
 }
 
 // PushMsg encodes one message as ZMTP frames unless the stream is full or
-// closed, and reports whether it did. On success the stream owns the frames:
-// small ones are copied at once (and their chunks, if any, released), large
-// ones are queued by reference and released after they are written. chunks
-// is nil or parallel to frames. On false the caller still owns everything.
+// closed, and reports whether it did. Small frames are copied at once; large
+// ones are queued by reference, so the caller must not modify them, and a
+// reference is taken on their chunk (chunks is nil or parallel to frames)
+// until they are written. The caller keeps its own references. The caller
+// holds the mutex.
 func (o *Out) PushMsg(frames [][]byte, chunks []*Chunk) bool {
-	o.mu.Lock()
-	if o.closed || o.fullLocked() {
+	if o.closed || o.full() {
 		o.wWait = !o.closed
-		o.mu.Unlock()
 		return false
 	}
 	if o.conflate && o.msgs > 0 {
-		o.resetLocked()
+		o.Reset()
 	}
 	last := len(frames) - 1
 	for i, f := range frames {
@@ -99,37 +95,53 @@ func (o *Out) PushMsg(frames [][]byte, chunks []*Chunk) bool {
 			c = chunks[i]
 		}
 		if len(f) >= RefThreshold {
+			if c != nil {
+				c.Retain(1)
+			}
 			o.ref(f, c)
 			continue
 		}
 		o.buf = append(o.buf, f...)
-		if c != nil {
-			c.Release()
-		}
 	}
 	o.msgs++
-	o.unlockAndWakeWriter()
+	o.wakeWriter()
 	return true
 }
 
-// PushCommand queues an encoded command frame. Commands are never held back
-// by the high-water mark and do not count as messages.
+// PushRaw queues raw bytes (a STREAM socket's data) as one message. The
+// caller holds the mutex.
+func (o *Out) PushRaw(data []byte) bool {
+	if o.closed {
+		return false
+	}
+	o.buf = append(o.buf, data...)
+	o.msgs++
+	o.wakeWriter()
+	return true
+}
+
+// PushCommand queues an encoded command frame, taking the mutex itself.
+// Commands are never held back by the high-water mark and do not count as
+// messages.
 func (o *Out) PushCommand(frame []byte) bool {
 	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.PushCommandLocked(frame)
+}
+
+// PushCommandLocked is PushCommand for a caller that holds the mutex.
+func (o *Out) PushCommandLocked(frame []byte) bool {
 	if o.closed {
-		o.mu.Unlock()
 		return false
 	}
 	o.buf = append(o.buf, frame...)
-	o.unlockAndWakeWriter()
+	o.wakeWriter()
 	return true
 }
 
-func (o *Out) unlockAndWakeWriter() {
-	wake := o.idle
-	o.idle = false
-	o.mu.Unlock()
-	if wake {
+func (o *Out) wakeWriter() {
+	if o.idle {
+		o.idle = false
 		select {
 		case o.wake <- struct{}{}:
 		default:
@@ -137,7 +149,7 @@ func (o *Out) unlockAndWakeWriter() {
 	}
 }
 
-// ref queues body by reference after the bytes encoded so far; o.mu is held.
+// ref queues body by reference after the bytes encoded so far.
 func (o *Out) ref(body []byte, c *Chunk) {
 	if len(o.buf) > o.segStart {
 		o.segs = append(o.segs, o.buf[o.segStart:len(o.buf):len(o.buf)])
@@ -186,19 +198,17 @@ func (o *Out) Take(b *Batch) bool {
 	clear(o.refs)
 	o.refs = o.refs[:0]
 	o.msgs = 0
-	o.unlockAndSignalSpace()
+	o.signalSpace()
+	o.mu.Unlock()
 	return true
 }
 
-func (o *Out) unlockAndSignalSpace() {
-	wake := o.wWait && !o.fullLocked()
-	if wake {
+func (o *Out) signalSpace() {
+	if o.wWait && !o.full() {
 		o.wWait = false
-	}
-	cb := o.onSpace
-	o.mu.Unlock()
-	if wake && cb != nil {
-		cb()
+		if o.onSpace != nil {
+			o.onSpace()
+		}
 	}
 }
 
@@ -217,22 +227,13 @@ func (b *Batch) Done() {
 	}
 }
 
-// Pending reports whether anything waits to be written.
-func (o *Out) Pending() bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.buf) > 0 || len(o.segs) > 0
-}
+// Pending reports whether anything waits to be written. The caller holds
+// the mutex.
+func (o *Out) Pending() bool { return len(o.buf) > 0 || len(o.segs) > 0 }
 
 // Reset drops everything pending (the libzmq "hiccup" of a subscriber's
-// outbound pipe on reconnect).
+// outbound pipe on reconnect). The caller holds the mutex.
 func (o *Out) Reset() {
-	o.mu.Lock()
-	o.resetLocked()
-	o.unlockAndSignalSpace()
-}
-
-func (o *Out) resetLocked() {
 	for _, c := range o.refs {
 		c.Release()
 	}
@@ -243,29 +244,23 @@ func (o *Out) resetLocked() {
 	o.buf = o.buf[:0]
 	o.segStart = 0
 	o.msgs = 0
+	o.signalSpace()
 }
 
-// Close stops accepting messages; what is pending can still be taken.
+// Close stops accepting messages, taking the mutex itself; what is pending
+// can still be taken.
 func (o *Out) Close() {
 	o.mu.Lock()
+	o.CloseLocked()
+	o.mu.Unlock()
+}
+
+// CloseLocked is Close for a caller that holds the mutex.
+func (o *Out) CloseLocked() {
 	o.closed = true
 	o.wWait = false
-	o.mu.Unlock()
 	select {
 	case o.wake <- struct{}{}:
 	default:
 	}
-}
-
-// PushRaw queues raw bytes (a STREAM socket's data) as one message.
-func (o *Out) PushRaw(data []byte) bool {
-	o.mu.Lock()
-	if o.closed {
-		o.mu.Unlock()
-		return false
-	}
-	o.buf = append(o.buf, data...)
-	o.msgs++
-	o.unlockAndWakeWriter()
-	return true
 }
