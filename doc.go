@@ -53,17 +53,19 @@
 //
 // # Messages
 //
-// A [Msg] is a list of frames sent and delivered whole. Ownership moves with
-// it, as with zmq_msg_send: after a successful Send the caller must not
-// modify the frames. Inproc peers receive the sent slices themselves; tcp and
-// ipc copy small frames into the connection's write buffer and write large
-// ones (32 KiB and more) from the caller's memory.
+// A [Msg] is a list of frames sent and delivered whole. After a successful
+// Send the frames' bytes must not be modified: inproc peers receive the sent
+// slices themselves, and tcp and ipc copy small frames into the connection's
+// write buffer but write large ones (32 KiB and more) from the caller's
+// memory. The Msg value itself may be reused at once.
 //
 // Received frames may point into a receive buffer shared with other
 // messages. [Msg.Release] hands that buffer back for reuse; [Socket.RecvMsg]
 // does it for the previous message it filled, so a receive loop need not
 // allocate. A message that is never released is left to the garbage
-// collector, and it keeps the (64 KiB) buffer it points into alive.
+// collector, and it keeps the (64 KiB) buffer it points into alive. A
+// received message may be sent on (as a proxy does) and then released or
+// received into again: the socket keeps its own hold on what it still needs.
 //
 // # High-water marks and blocking
 //

@@ -31,7 +31,11 @@ type engine struct {
 	wdone     chan struct{}
 }
 
-// errProtocol marks connection failures caused by the peer breaking the
+func newEngine(s *Socket, conn net.Conn, ep *endpoint) *engine {
+	return &engine{s: s, conn: conn, ep: ep, space: make(chan struct{}, 1), stop: make(chan struct{}), wdone: make(chan struct{})}
+}
+
+// protocolError marks connection failures caused by the peer breaking the
 // protocol; libzmq does not reconnect after those.
 type protocolError struct{ err error }
 

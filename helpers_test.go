@@ -141,8 +141,22 @@ func forEachTransport(t *testing.T, f func(t *testing.T, tr string)) {
 	}
 }
 
+// TestMain fails the run if any goroutine outlives the tests, including
+// those that do not check for leaks themselves.
 func TestMain(m *testing.M) {
-	os.Exit(m.Run())
+	before := runtime.NumGoroutine()
+	code := m.Run()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before && code == 0 {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		fmt.Fprintf(os.Stderr, "%d goroutines outlived the tests:\n%s", n-before, buf)
+		code = 1
+	}
+	os.Exit(code)
 }
 
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {

@@ -82,7 +82,7 @@ func (s *Socket) takeFramesOwned(p *peerPipe, m *Msg) bool {
 // serveConn runs one ZMTP connection to its end. It returns a
 // *protocolError if the peer broke the protocol.
 func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
-	e := &engine{s: s, conn: conn, ep: ep, space: make(chan struct{}, 1), stop: make(chan struct{}), wdone: make(chan struct{})}
+	e := newEngine(s, conn, ep)
 	if !ep.addEngine(e) {
 		conn.Close()
 		return net.ErrClosed

@@ -77,7 +77,7 @@ func (x *streamPattern) recv(m *Msg) error {
 
 // serveRaw runs a STREAM connection: every read becomes one message.
 func (s *Socket) serveRaw(conn net.Conn, ep *endpoint) error {
-	e := &engine{s: s, conn: conn, ep: ep, space: make(chan struct{}, 1), stop: make(chan struct{}), wdone: make(chan struct{})}
+	e := newEngine(s, conn, ep)
 	if !ep.addEngine(e) {
 		conn.Close()
 		return net.ErrClosed
