@@ -42,8 +42,12 @@ perf-smoke: perf
 
 # Short fuzzing of every target, seeded from testdata and the encoders.
 FUZZTIME ?= 5s
+FUZZ_PKGS := ./internal/zmtp .
 fuzz-smoke:
-	@for t in $$($(GO) test -list '^Fuzz' ./internal/zmtp | grep ^Fuzz); do \
-		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./internal/zmtp || exit 1; done
+	@for p in $(FUZZ_PKGS); do \
+		for t in $$($(GO) test -list '^Fuzz' $$p | grep ^Fuzz); do \
+			echo "fuzz $$p $$t"; \
+			out=$$($(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p 2>&1) || { echo "$$out"; exit 1; }; \
+		done; done
 
 -include perf/perf.mk

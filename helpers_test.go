@@ -141,22 +141,36 @@ func forEachTransport(t *testing.T, f func(t *testing.T, tr string)) {
 	}
 }
 
-// TestMain fails the run if any goroutine outlives the tests, including
-// those that do not check for leaks themselves.
+// TestMain fails the run if any goroutine of the library outlives the
+// tests, including those that do not check for leaks themselves.
 func TestMain(m *testing.M) {
-	before := runtime.NumGoroutine()
 	code := m.Run()
 	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+	leaked := libraryGoroutines()
+	for len(leaked) > 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
+		leaked = libraryGoroutines()
 	}
-	if n := runtime.NumGoroutine(); n > before && code == 0 {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		fmt.Fprintf(os.Stderr, "%d goroutines outlived the tests:\n%s", n-before, buf)
+	if len(leaked) > 0 && code == 0 {
+		fmt.Fprintf(os.Stderr, "%d goroutines of the library outlived the tests:\n%s\n",
+			len(leaked), strings.Join(leaked, "\n\n"))
 		code = 1
 	}
 	os.Exit(code)
+}
+
+// libraryGoroutines returns the stacks of running goroutines that were
+// started by the library (not the test runner, fuzzer or os/signal).
+func libraryGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "created by github.com/zmq-go/zmq.") {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
