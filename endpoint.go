@@ -332,9 +332,3 @@ func (s *Socket) acceptLoop(ep *endpoint) {
 		}()
 	}
 }
-
-// endpointFor parses a known-good endpoint (for tests and internal use).
-func (s *Socket) endpointFor(name string) transport.Endpoint {
-	te, _ := transport.Parse(name)
-	return te
-}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zmq-go/zmq/internal/transport"
 	"github.com/zmq-go/zmq/internal/zmtp"
 )
 
@@ -30,7 +31,7 @@ func FuzzEngine(f *testing.F) {
 		}
 		defer s.Close()
 		ours, peer := net.Pipe()
-		ep := s.newEndpoint("tcp://fuzz", s.endpointFor("tcp://fuzz"), true)
+		ep := s.newEndpoint("tcp://fuzz", transport.Endpoint{Scheme: "tcp", Addr: "fuzz"}, true)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
