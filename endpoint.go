@@ -98,7 +98,7 @@ func (s *Socket) pending(p *peerPipe) bool {
 	return !p.gone && p.out.pending()
 }
 
-func (ep *endpoint) stopped_() bool {
+func (ep *endpoint) isStopped() bool {
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
 	return ep.stopped
@@ -313,7 +313,7 @@ func (s *Socket) acceptLoop(ep *endpoint) {
 	for {
 		conn, err := ep.ln.Accept()
 		if err != nil {
-			if ep.stopped_() || errors.Is(err, net.ErrClosed) {
+			if ep.isStopped() || errors.Is(err, net.ErrClosed) {
 				return
 			}
 			continue
