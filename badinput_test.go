@@ -56,7 +56,7 @@ func TestBadPeers(t *testing.T) {
 		send []byte
 	}{
 		{"bad signature", append([]byte{0x00}, greeting(3, 1, "NULL")[1:]...)},
-		{"ZMTP 2.0", greeting(1, 0, "NULL")},
+		{"ZMTP 2.0 peer of an incompatible type", greeting(1, 0, "NULL")},
 		{"ZMTP 1.0", append([]byte{0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7E}, make([]byte, 54)...)},
 		{"mechanism mismatch", greeting(3, 1, "CURVE")},
 		{"bad mechanism name", greeting(3, 1, "nul!")},

@@ -99,15 +99,16 @@
 //
 // # Compatibility
 //
-// The wire protocol is ZMTP 3.1 (RFC 37) with the NULL mechanism, and ZMTP
-// 3.0 peers (RFC 23), which get subscriptions as messages. Interoperation is
-// tested against libzmq 4.3.4 in both directions over tcp and ipc.
+// The wire protocol is ZMTP 3.1 (RFC 37) with the NULL mechanism; ZMTP 3.0
+// (RFC 23) and ZMTP 2.0 (RFC 15) peers are served too, and get their
+// subscriptions as messages. Interoperation is tested in both directions
+// against libzmq 4.3.4 (tcp and ipc), pyzmq and JeroMQ 0.3 (tcp).
 //
 // # Limitations
 //
 // Not yet implemented: the PLAIN and CURVE mechanisms and ZAP, heartbeats
 // (PING is answered with PONG), the socket monitor, proxies and pollers, the
-// pgm/epgm multicast transports, ZMTP 1.0 and 2.0 peers, and libzmq's draft
+// pgm/epgm multicast transports, ZMTP 1.0 peers, and libzmq's draft
 // socket types (SERVER, CLIENT, RADIO, DISH, ...). An explicit IPv6 address
 // works without the IPv6 option (libzmq requires it); the option still decides
 // what "*" and host names resolve to.

@@ -80,11 +80,25 @@ func (e *engine) handshake() (peer zmtp.Metadata, legacy bool, err error) {
 	if err := zmtp.CheckSignature(g[:zmtp.SignatureSize]); err != nil {
 		return nil, false, protoErr(err)
 	}
+	// Then the major version, and the rest once the peer's version is
+	// known: a ZMTP 2.0 peer gets the 2.0 greeting instead.
 	rest := zmtp.AppendGreetingRest(nil, zmtp.Greeting{Major: 3, Minor: 1, Mechanism: "NULL"})
-	if _, err := e.conn.Write(rest); err != nil {
+	if _, err := e.conn.Write(rest[:1]); err != nil {
 		return nil, false, err
 	}
-	if _, err := io.ReadFull(e.conn, g[zmtp.SignatureSize:]); err != nil {
+	if _, err := io.ReadFull(e.conn, g[zmtp.SignatureSize:zmtp.SignatureSize+1]); err != nil {
+		return nil, false, err
+	}
+	switch rev := g[zmtp.SignatureSize]; {
+	case rev == 1 || rev == 2:
+		return e.handshakeV2()
+	case rev == 0:
+		return nil, false, protoErr(&zmtp.VersionError{Major: rev})
+	}
+	if _, err := e.conn.Write(rest[1:]); err != nil {
+		return nil, false, err
+	}
+	if _, err := io.ReadFull(e.conn, g[zmtp.SignatureSize+1:]); err != nil {
 		return nil, false, err
 	}
 	greet, err := zmtp.ParseGreeting(g[:])
@@ -126,6 +140,41 @@ func (e *engine) handshake() (peer zmtp.Metadata, legacy bool, err error) {
 		return nil, false, protoErr(errPeerIncompatible)
 	}
 	return peer, legacy, nil
+}
+
+// handshakeV2 completes the greeting with a ZMTP 2.0 peer (RFC 15): after
+// the revision each side sends its socket type as a byte and its identity
+// as a short frame. There is no mechanism and no metadata; subscriptions
+// travel as messages.
+func (e *engine) handshakeV2() (peer zmtp.Metadata, legacy bool, err error) {
+	var id []byte
+	if e.s.typ.usesRoutingID() {
+		id = e.opts.routingID
+	}
+	out := append([]byte{byte(e.s.typ)}, zmtp.AppendFrameHeader(nil, 0, uint64(len(id)))...)
+	if _, err := e.conn.Write(append(out, id...)); err != nil {
+		return nil, false, err
+	}
+	var h [3]byte // socket type, identity flags, identity size
+	if _, err := io.ReadFull(e.conn, h[:]); err != nil {
+		return nil, false, err
+	}
+	peerType := Type(h[0])
+	if !peerType.valid() || !zmtp.Compatible(e.s.typ.String(), peerType.String()) {
+		return nil, false, protoErr(errPeerIncompatible)
+	}
+	if h[1]&^zmtp.FlagMore != 0 {
+		return nil, false, protoErr(errors.New("ZMTP 2.0 identity is not a short frame"))
+	}
+	ident := make([]byte, h[2])
+	if _, err := io.ReadFull(e.conn, ident); err != nil {
+		return nil, false, err
+	}
+	peer = zmtp.Metadata{{Name: zmtp.PropSocketType, Value: []byte(peerType.String())}}
+	if len(ident) > 0 {
+		peer = append(peer, zmtp.Property{Name: zmtp.PropIdentity, Value: ident})
+	}
+	return peer, true, nil
 }
 
 // readCommand reads one command frame during the handshake, growing its

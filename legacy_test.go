@@ -127,3 +127,35 @@ func TestReconnectBackoff(t *testing.T) {
 		t.Fatalf("ReconnectInterval -1 made %d attempts, want 1", never)
 	}
 }
+
+// A ZMTP 2.0 peer (RFC 15, as JeroMQ 0.3 speaks it) is served: greeting
+// with revision 1, socket type byte and identity frame, then plain frames.
+func TestZMTP20Peer(t *testing.T) {
+	checkLeaks(t)
+	router := newSock(t, zmq.Router)
+	ep := bound(t, router, "tcp")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	greet := []byte{0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 1, byte(zmq.Dealer), 0x00, 3, 'o', 'l', 'd'}
+	conn.Write(greet)
+	// The socket answers in kind: signature, its revision (3), its type
+	// byte and an empty identity frame.
+	got := make([]byte, 14)
+	if _, err := io.ReadFull(conn, got); err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != 0xFF || got[9] != 0x7F || got[10] != 3 || got[11] != byte(zmq.Router) || got[12] != 0 || got[13] != 0 {
+		t.Fatalf("ZMTP 2.0 greeting %x", got)
+	}
+	conn.Write([]byte{0x01, 0x00, 0x00, 0x02, 'h', 'i'})
+	expect(t, router, "old", "", "hi")
+	send(t, router, "old", "", "back")
+	reply := make([]byte, 8)
+	if _, err := io.ReadFull(conn, reply); err != nil || string(reply) != "\x01\x00\x00\x04back" {
+		t.Fatalf("reply %q %v", reply, err)
+	}
+}

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need, only when they are missing:
-# libzmq (headers for the cgo interop peer and the C perf tools) and pkg-config.
+# libzmq (headers for the cgo interop peer and the C perf tools) and pkg-config,
+# and the interop peers' pyzmq (python3-zmq), JeroMQ (libjeromq-java) and a JDK.
 set -euo pipefail
 need=()
 dpkg -s libzmq3-dev >/dev/null 2>&1 || need+=(libzmq3-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
+dpkg -s python3-zmq >/dev/null 2>&1 || need+=(python3-zmq)
+dpkg -s libjeromq-java >/dev/null 2>&1 || need+=(libjeromq-java)
+command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "installing: ${need[*]}"
 	sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
