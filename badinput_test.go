@@ -192,3 +192,37 @@ func TestRawZMTPPeer(t *testing.T) {
 		t.Fatalf("PONG %q %v", pong, err)
 	}
 }
+
+// A peer that never completes its handshake is dropped after
+// HandshakeInterval, and one that sends a byte at a time cannot stretch it.
+func TestHandshakeInterval(t *testing.T) {
+	checkLeaks(t)
+	pull := newSock(t, zmq.Pull, zmq.HandshakeInterval(200*time.Millisecond))
+	ep := bound(t, pull, "tcp")
+	addr := strings.TrimPrefix(ep, "tcp://")
+	silent, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	slow, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	go func() {
+		for _, b := range greeting(3, 1, "NULL") {
+			if _, err := slow.Write([]byte{b}); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	start := time.Now()
+	if !closedByPeer(silent) || !closedByPeer(slow) {
+		t.Fatal("handshake never timed out")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("dropped after %v, HandshakeInterval is 200ms", d)
+	}
+}
