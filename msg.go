@@ -96,6 +96,8 @@ func quote(b []byte) string {
 // once and on messages that were never received.
 func (m *Msg) Release() {
 	m.reset()
+	clear(m.Frames[:cap(m.Frames)])
+	clear(m.chunks[:cap(m.chunks)])
 	if m.held != nil {
 		m.held.ReleaseN(m.heldN)
 		m.held, m.heldN = nil, 0
@@ -105,7 +107,7 @@ func (m *Msg) Release() {
 // reset empties m for reuse. The references it holds are gathered per
 // buffer and dropped when the next buffer comes along, or by Release.
 func (m *Msg) reset() {
-	for i, c := range m.chunks {
+	for _, c := range m.chunks {
 		if c == nil {
 			continue
 		}
@@ -116,10 +118,8 @@ func (m *Msg) reset() {
 			m.held, m.heldN = c, 0
 		}
 		m.heldN++
-		m.chunks[i] = nil
 	}
 	m.chunks = m.chunks[:0]
-	clear(m.Frames)
 	m.Frames = m.Frames[:0]
 }
 

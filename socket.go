@@ -206,50 +206,22 @@ func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
 	if len(m.Frames) == 0 {
 		return fmt.Errorf("%w: message without frames", ErrInvalid)
 	}
-	waiting := false
-	defer func() {
-		if waiting {
-			s.sendWaiters.Add(-1)
-		}
-	}()
-	for {
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			return s.closeErr
-		}
-		s.absorb()
+	return s.do(ctx, block, s.writable, &s.sendWaiters, func() error {
 		// The pattern works on a socket-owned copy so that m, which the
 		// interface call would otherwise make escape, stays on the stack.
 		s.sendMsg = *m
 		err := s.pat.send(&s.sendMsg)
 		*m = s.sendMsg
 		s.sendMsg = Msg{}
-		s.mu.Unlock()
-		if err != errAgain {
-			if err == nil && s.sendWaiters.Load() > 0 {
-				signal(s.writable)
-			}
-			return err
-		}
-		if !block {
-			return ErrWouldBlock
-		}
-		if !waiting {
-			waiting = true
-			s.sendWaiters.Add(1)
-		}
-		if err := s.wait(ctx, s.writable); err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 // Recv receives the next whole message, blocking until one arrives or ctx
 // is done. The message's frames may share a receive buffer; see [Msg].
 func (s *Socket) Recv(ctx context.Context) (Msg, error) {
 	var m Msg
-	err := s.recv(ctx, &m, true, false)
+	err := s.recv(ctx, &m, true)
 	return m, err
 }
 
@@ -257,8 +229,20 @@ func (s *Socket) Recv(ctx context.Context) (Msg, error) {
 // otherwise (ZMQ_DONTWAIT).
 func (s *Socket) TryRecv() (Msg, error) {
 	var m Msg
-	err := s.recv(context.Background(), &m, false, false)
+	err := s.recv(context.Background(), &m, false)
 	return m, err
+}
+
+// recv fills a message of the caller's stack (see send) without keeping
+// buffer references: nobody will release them.
+func (s *Socket) recv(ctx context.Context, m *Msg, block bool) error {
+	return s.do(ctx, block, s.readable, &s.recvWaiters, func() error {
+		s.keepChunks = false
+		err := s.pat.recv(&s.recvMsg)
+		*m = s.recvMsg
+		s.recvMsg = Msg{}
+		return err
+	})
 }
 
 // RecvMsg receives the next message into m, reusing its storage: it first
@@ -267,20 +251,30 @@ func (s *Socket) TryRecv() (Msg, error) {
 // RecvMsg with one Msg receives without allocating.
 func (s *Socket) RecvMsg(ctx context.Context, m *Msg) error {
 	m.reset()
-	return s.recv(ctx, m, true, true)
+	return s.do(ctx, true, s.readable, &s.recvWaiters, func() error { return s.recvInto(m) })
 }
 
 // TryRecvMsg is the non-blocking form of [Socket.RecvMsg].
 func (s *Socket) TryRecvMsg(m *Msg) error {
 	m.reset()
-	return s.recv(context.Background(), m, false, true)
+	return s.do(context.Background(), false, s.readable, &s.recvWaiters, func() error { return s.recvInto(m) })
 }
 
-func (s *Socket) recv(ctx context.Context, m *Msg, block, keepChunks bool) error {
+// recvInto fills the caller's (heap) message directly, keeping the buffer
+// references so that Release can return them.
+func (s *Socket) recvInto(m *Msg) error {
+	s.keepChunks = true
+	return s.pat.recv(m)
+}
+
+// do runs op under the socket's mutex until it stops reporting errAgain,
+// waiting on c in between when block is set. waiters counts the goroutines
+// waiting on c, so that one that succeeds passes the signal on.
+func (s *Socket) do(ctx context.Context, block bool, c chan struct{}, waiters *atomic.Int32, op func() error) error {
 	waiting := false
 	defer func() {
 		if waiting {
-			s.recvWaiters.Add(-1)
+			waiters.Add(-1)
 		}
 	}()
 	for {
@@ -290,17 +284,11 @@ func (s *Socket) recv(ctx context.Context, m *Msg, block, keepChunks bool) error
 			return s.closeErr
 		}
 		s.absorb()
-		s.keepChunks = keepChunks
-		s.recvMsg = *m
-		err := s.pat.recv(&s.recvMsg)
-		*m = s.recvMsg
-		s.recvMsg = Msg{}
+		err := op()
 		s.mu.Unlock()
 		if err != errAgain {
-			if err == nil {
-				if s.recvWaiters.Load() > 0 {
-					signal(s.readable)
-				}
+			if err == nil && waiters.Load() > 0 {
+				signal(c)
 			}
 			return err
 		}
@@ -309,9 +297,9 @@ func (s *Socket) recv(ctx context.Context, m *Msg, block, keepChunks bool) error
 		}
 		if !waiting {
 			waiting = true
-			s.recvWaiters.Add(1)
+			waiters.Add(1)
 		}
-		if err := s.wait(ctx, s.readable); err != nil {
+		if err := s.wait(ctx, c); err != nil {
 			return err
 		}
 	}
@@ -337,7 +325,6 @@ func (s *Socket) takeFrames(p *peerPipe, m *Msg) (ok bool) {
 	if ok {
 		m.fromFrames(fs, s.keepChunks)
 	}
-	clear(fs)
 	s.scratch = fs[:0]
 	if end {
 		s.pipeDrained(p)

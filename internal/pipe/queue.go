@@ -197,7 +197,6 @@ func (q *Queue) Pop(dst []Frame) (out []Frame, ok, end bool) {
 	}
 	for q.rPos < len(q.r) {
 		f := q.r[q.rPos]
-		q.r[q.rPos] = Frame{}
 		q.rPos++
 		dst = append(dst, f)
 		if !f.More() {
@@ -236,6 +235,7 @@ func (q *Queue) refill() bool {
 	q.mu.Lock()
 	q.count -= q.consumed
 	q.consumed = 0
+	clear(q.r) // drop the consumed batch's references in one go
 	q.r, q.w = q.w, q.r[:0]
 	q.rPos = 0
 	if len(q.r) == 0 {
@@ -253,7 +253,7 @@ func (q *Queue) account() {
 }
 
 func (q *Queue) unlockAndWakeWriter() {
-	wake := q.wWaiting && (q.hwm == 0 || q.count <= q.hwm/2)
+	wake := q.wWaiting && (q.hwm == 0 || q.count < q.hwm)
 	if wake {
 		q.wWaiting = false
 	}
