@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"time"
 
 	zmq "github.com/zmq-go/zmq"
 	"github.com/zmq-go/zmq/perf/internal/perfutil"
@@ -35,12 +34,7 @@ func main() {
 		perfutil.Check("socket", err)
 		perfutil.Check("connect", rep.Connect("inproc://lat_test"))
 		close(connected)
-		var m zmq.Msg
-		for i := 0; i < count; i++ {
-			perfutil.Check("recv", rep.RecvMsg(ctx, &m))
-			perfutil.CheckSize(&m, size)
-			perfutil.Check("send", rep.Send(ctx, m))
-		}
+		perfutil.Echo(ctx, rep, size, count)
 		// Close only once the last reply has been received.
 		<-finished
 		perfutil.Check("close", rep.Close())
@@ -49,17 +43,7 @@ func main() {
 	// An inproc connect to a bound endpoint completes within Connect, so
 	// after this the REQ has its peer and the clock leaves the setup out.
 	<-connected
-	req := zmq.NewMsg(make([]byte, size))
-	var m zmq.Msg
-	start := time.Now()
-	for i := 0; i < count; i++ {
-		perfutil.Check("send", s.Send(ctx, req))
-		perfutil.Check("recv", s.RecvMsg(ctx, &m))
-		perfutil.CheckSize(&m, size)
-	}
-	elapsed := time.Since(start)
-	m.Release()
-
+	elapsed := perfutil.Ping(ctx, s, size, count)
 	perfutil.PrintLatency(size, count, elapsed)
 	close(finished)
 	<-done

@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"time"
 
 	zmq "github.com/zmq-go/zmq"
 	"github.com/zmq-go/zmq/perf/internal/perfutil"
@@ -32,24 +31,11 @@ func main() {
 		push, err := zctx.NewSocket(zmq.Push, zmq.Linger(-1))
 		perfutil.Check("socket", err)
 		perfutil.Check("connect", push.Connect("inproc://thr_test"))
-		m := zmq.NewMsg(make([]byte, size))
-		for i := 0; i < count; i++ {
-			perfutil.Check("send", push.Send(ctx, m))
-		}
+		perfutil.Source(ctx, push, size, count)
 		perfutil.Check("close", push.Close())
 	}()
 
-	var m zmq.Msg
-	perfutil.Check("recv", s.RecvMsg(ctx, &m))
-	perfutil.CheckSize(&m, size)
-	start := time.Now()
-	for i := 1; i < count; i++ {
-		perfutil.Check("recv", s.RecvMsg(ctx, &m))
-		perfutil.CheckSize(&m, size)
-	}
-	elapsed := time.Since(start)
-	m.Release()
-
+	elapsed := perfutil.Sink(ctx, s, size, count)
 	perfutil.PrintThroughput(size, count, elapsed)
 	<-done
 	perfutil.Check("close", s.Close())

@@ -23,13 +23,6 @@ func main() {
 	perfutil.Check("socket", err)
 	perfutil.Check("bind", s.Bind(args[0]))
 
-	var m zmq.Msg
-	for i := 0; i < count; i++ {
-		perfutil.Check("recv", s.RecvMsg(ctx, &m))
-		perfutil.CheckSize(&m, size)
-		// Send hands the frames (and their receive buffers) to the socket;
-		// the next RecvMsg then reuses only m's own storage.
-		perfutil.Check("send", s.Send(ctx, m))
-	}
+	perfutil.Echo(ctx, s, size, count)
 	perfutil.Check("close", s.Close())
 }

@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"time"
 
 	zmq "github.com/zmq-go/zmq"
 	"github.com/zmq-go/zmq/perf/internal/perfutil"
@@ -25,17 +24,7 @@ func main() {
 	perfutil.Check("socket", err)
 	perfutil.Check("bind", s.Bind(args[0]))
 
-	var m zmq.Msg
-	perfutil.Check("recv", s.RecvMsg(ctx, &m))
-	perfutil.CheckSize(&m, size)
-	start := time.Now()
-	for i := 1; i < count; i++ {
-		perfutil.Check("recv", s.RecvMsg(ctx, &m))
-		perfutil.CheckSize(&m, size)
-	}
-	elapsed := time.Since(start)
-	m.Release()
-
+	elapsed := perfutil.Sink(ctx, s, size, count)
 	perfutil.PrintThroughput(size, count, elapsed)
 	perfutil.Check("close", s.Close())
 }

@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"time"
 
 	zmq "github.com/zmq-go/zmq"
 	"github.com/zmq-go/zmq/perf/internal/perfutil"
@@ -25,17 +24,7 @@ func main() {
 	perfutil.Check("socket", err)
 	perfutil.Check("connect", s.Connect(args[0]))
 
-	req := zmq.NewMsg(make([]byte, size))
-	var rep zmq.Msg
-	start := time.Now()
-	for i := 0; i < count; i++ {
-		perfutil.Check("send", s.Send(ctx, req))
-		perfutil.Check("recv", s.RecvMsg(ctx, &rep))
-		perfutil.CheckSize(&rep, size)
-	}
-	elapsed := time.Since(start)
-	rep.Release()
-
+	elapsed := perfutil.Ping(ctx, s, size, count)
 	perfutil.PrintLatency(size, count, elapsed)
 	perfutil.Check("close", s.Close())
 }

@@ -25,11 +25,6 @@ func main() {
 	perfutil.Check("socket", err)
 	perfutil.Check("connect", s.Connect(args[0]))
 
-	// Send only reads the frame list and never modifies the body, so one
-	// message is sent again and again.
-	m := zmq.NewMsg(make([]byte, size))
-	for i := 0; i < count; i++ {
-		perfutil.Check("send", s.Send(ctx, m))
-	}
+	perfutil.Source(ctx, s, size, count)
 	perfutil.Check("close", s.Close())
 }

@@ -11,6 +11,7 @@
 package perfutil
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
@@ -113,4 +114,57 @@ func PrintThroughput(size, count int, elapsed time.Duration) {
 func PrintLatency(size, roundtrips int, elapsed time.Duration) {
 	fmt.Printf("message size: %d [B]\nroundtrip count: %d\naverage latency: %.3f [us]\n",
 		size, roundtrips, float64(micros(elapsed))/float64(2*roundtrips))
+}
+
+// Sink receives count messages of size bytes on s with the release API and
+// returns the time from the first message to the last, as local_thr times.
+func Sink(ctx context.Context, s *zmq.Socket, size, count int) time.Duration {
+	var m zmq.Msg
+	defer m.Release()
+	Check("recv", s.RecvMsg(ctx, &m))
+	CheckSize(&m, size)
+	start := time.Now()
+	for i := 1; i < count; i++ {
+		Check("recv", s.RecvMsg(ctx, &m))
+		CheckSize(&m, size)
+	}
+	return time.Since(start)
+}
+
+// Source sends count messages of size bytes on s. Send never modifies the
+// body, so one message is sent again and again, as libzmq's remote_thr
+// reuses one buffer.
+func Source(ctx context.Context, s *zmq.Socket, size, count int) {
+	m := zmq.NewMsg(make([]byte, size))
+	for i := 0; i < count; i++ {
+		Check("send", s.Send(ctx, m))
+	}
+}
+
+// Echo answers count requests of size bytes on a REP socket with the
+// request itself. The socket keeps its own hold on what it sends, so the
+// next RecvMsg may reuse m at once.
+func Echo(ctx context.Context, s *zmq.Socket, size, count int) {
+	var m zmq.Msg
+	defer m.Release()
+	for i := 0; i < count; i++ {
+		Check("recv", s.RecvMsg(ctx, &m))
+		CheckSize(&m, size)
+		Check("send", s.Send(ctx, m))
+	}
+}
+
+// Ping makes count roundtrips of size bytes on a REQ socket and returns the
+// time they took.
+func Ping(ctx context.Context, s *zmq.Socket, size, count int) time.Duration {
+	req := zmq.NewMsg(make([]byte, size))
+	var rep zmq.Msg
+	defer rep.Release()
+	start := time.Now()
+	for i := 0; i < count; i++ {
+		Check("send", s.Send(ctx, req))
+		Check("recv", s.RecvMsg(ctx, &rep))
+		CheckSize(&rep, size)
+	}
+	return time.Since(start)
 }
