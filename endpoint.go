@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -115,8 +114,6 @@ func mapNetError(err error) error {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	case errors.Is(err, transport.ErrScheme):
 		return ErrProtocolNotSupported
-	case errors.Is(err, fs.ErrPermission):
-		return err
 	}
 	return err
 }

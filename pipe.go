@@ -68,7 +68,7 @@ func (so *streamOut) subscribe(topic []byte, cancel bool) {
 			b[0] = 1
 		}
 		copy(b[1:], topic)
-		so.o.PushMsg([][]byte{b}, nil) // never blocks: HWM is ignored for subscriptions in libzmq too
+		so.o.PushMsg([][]byte{b}, nil) // dropped if the peer is at its HWM; resent on reconnect
 		return
 	}
 	var frame []byte

@@ -231,6 +231,24 @@ func (p *peerProc) wait() error {
 // within d; other lines fail the test.
 func (p *peerProc) lineWithin(t *testing.T, prefix string, d time.Duration) bool {
 	t.Helper()
+	_, ok := p.nextLine(t, prefix, d)
+	return ok
+}
+
+// line waits for the peer's next line, which must start with prefix.
+func (p *peerProc) line(t *testing.T, prefix string) string {
+	t.Helper()
+	l, ok := p.nextLine(t, prefix, peerTimeout)
+	if !ok {
+		t.Fatalf("peer printed nothing in %v, want %q...", peerTimeout, prefix)
+	}
+	return l
+}
+
+// nextLine returns the peer's next line if it comes within d; a line that
+// does not start with prefix, or the peer's exit, fails the test.
+func (p *peerProc) nextLine(t *testing.T, prefix string, d time.Duration) (string, bool) {
+	t.Helper()
 	tm := time.NewTimer(d)
 	defer tm.Stop()
 	select {
@@ -243,31 +261,9 @@ func (p *peerProc) lineWithin(t *testing.T, prefix string, d time.Duration) bool
 		if !strings.HasPrefix(l, prefix) {
 			t.Fatalf("peer printed %q, want %q...", l, prefix)
 		}
-		return true
+		return l, true
 	case <-tm.C:
-		return false
-	}
-}
-
-// line waits for the peer's next line, which must start with prefix.
-func (p *peerProc) line(t *testing.T, prefix string) string {
-	t.Helper()
-	tm := time.NewTimer(peerTimeout)
-	defer tm.Stop()
-	select {
-	case l, ok := <-p.lines:
-		if !ok {
-			p.cancel()
-			err := p.wait()
-			t.Fatalf("peer exited (%v) before printing %q; stderr:\n%s", err, prefix, p.stderr.String())
-		}
-		if !strings.HasPrefix(l, prefix) {
-			t.Fatalf("peer printed %q, want %q...", l, prefix)
-		}
-		return l
-	case <-tm.C:
-		t.Fatalf("peer printed nothing in %v, want %q...", peerTimeout, prefix)
-		return ""
+		return "", false
 	}
 }
 
