@@ -17,6 +17,7 @@ import (
 
 func main() {
 	args := perfutil.Args("inproc_lat", "<message-size> <roundtrip-count>", 2)
+	defer perfutil.Profile()()
 	size, count := perfutil.SizeCount(args[0], args[1])
 	ctx := context.Background()
 	zctx := zmq.NewContext()

@@ -16,6 +16,7 @@ import (
 
 func main() {
 	args := perfutil.Args("local_lat", "<bind-to> <message-size> <roundtrip-count>", 3)
+	defer perfutil.Profile()()
 	size, count := perfutil.SizeCount(args[1], args[2])
 	ctx := context.Background()
 

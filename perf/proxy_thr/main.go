@@ -43,6 +43,7 @@ const backend = "inproc://perf_backend"
 
 func main() {
 	args := perfutil.Args("proxy_thr", "<message-size> <message-count>", 2)
+	defer perfutil.Profile()()
 	size, count := perfutil.SizeCount(args[0], args[1])
 	ctx := context.Background()
 	zctx := zmq.NewContext()

@@ -17,6 +17,7 @@ import (
 
 func main() {
 	args := perfutil.Args("remote_lat", "<connect-to> <message-size> <roundtrip-count>", 3)
+	defer perfutil.Profile()()
 	size, count := perfutil.SizeCount(args[1], args[2])
 	ctx := context.Background()
 

@@ -18,6 +18,7 @@ import (
 
 func main() {
 	args := perfutil.Args("remote_thr", "<connect-to> <message-size> <message-count>", 3)
+	defer perfutil.Profile()()
 	size, count := perfutil.SizeCount(args[1], args[2])
 	ctx := context.Background()
 
