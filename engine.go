@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/zmq-go/zmq/internal/pipe"
@@ -24,6 +25,9 @@ type engine struct {
 	p    *peerPipe
 	out  *pipe.Out
 
+	raw syscall.RawConn // for reads that must not wait; nil where unsupported
+	rd  frameReader
+
 	space     chan struct{} // the inbound queue has room again
 	stop      chan struct{} // closed to stop the writer at once
 	stopOnce  sync.Once
@@ -32,7 +36,10 @@ type engine struct {
 }
 
 func newEngine(s *Socket, conn net.Conn, ep *endpoint) *engine {
-	return &engine{s: s, conn: conn, ep: ep, space: make(chan struct{}, 1), stop: make(chan struct{}), wdone: make(chan struct{})}
+	e := &engine{s: s, conn: conn, ep: ep, space: make(chan struct{}, 1), stop: make(chan struct{}), wdone: make(chan struct{})}
+	e.rd.e = e
+	e.rd.wake = make(chan struct{}, 1)
+	return e
 }
 
 // protocolError marks connection failures caused by the peer breaking the
@@ -254,160 +261,4 @@ func closeWrite(c net.Conn) {
 	} else {
 		c.Close()
 	}
-}
-
-// readLoop decodes frames until the connection fails.
-func (e *engine) readLoop() error {
-	p := e.p
-	maxSize := e.opts.maxMsgSize
-	c := pipe.GetChunk(pipe.ChunkSize)
-	defer func() { c.Release() }()
-	start, end := 0, 0
-	var batch []pipe.Frame // whole messages, then the frames of a partial one
-	msgs, partial := 0, 0  // whole messages in batch; index where the partial one starts
-	limit := len(c.Buf)    // how far the next read may fill
-	for {
-		for !e.lingering.Load() && p.in.Full() {
-			select {
-			case <-e.space:
-			case <-e.stop:
-				return net.ErrClosed
-			}
-		}
-		if end == len(c.Buf) {
-			nc := pipe.GetChunk(pipe.ChunkSize)
-			end = copy(nc.Buf, c.Buf[start:end])
-			start = 0
-			c.Release()
-			c = nc
-			limit = len(c.Buf)
-		}
-		n, err := e.conn.Read(c.Buf[end:min(limit, len(c.Buf))])
-		if n == 0 && err != nil {
-			return err
-		}
-		end += n
-		limit = len(c.Buf)
-		refs := int32(0)
-		for {
-			flags, size, hn, err := zmtp.ParseFrameHeader(c.Buf[start:end])
-			if err == io.ErrUnexpectedEOF {
-				break
-			}
-			if err != nil {
-				return protoErr(err)
-			}
-			if maxSize >= 0 && size > uint64(maxSize) {
-				return protoErr(ErrMsgTooLarge)
-			}
-			var f pipe.Frame
-			if size >= largeBody && uint64(end-start-hn) < size {
-				lc, err := e.readLarge(c.Buf[start+hn:end], size)
-				if err != nil {
-					return err
-				}
-				start = end
-				limit = min(len(c.Buf), end+4096) // keep the next body out of the chunk
-				if flags&zmtp.FlagCommand != 0 {
-					err := e.command(lc.Buf[:size], &batch, &msgs, &partial)
-					lc.Release()
-					if err != nil {
-						return err
-					}
-					continue
-				}
-				f = pipe.MakeFrame(lc.Buf[:size], flags&zmtp.FlagMore, lc)
-			} else {
-				if uint64(end-start-hn) < size {
-					break
-				}
-				body := c.Buf[start+hn : start+hn+int(size)]
-				start += hn + int(size)
-				if flags&zmtp.FlagCommand != 0 {
-					if err := e.command(body, &batch, &msgs, &partial); err != nil {
-						return err
-					}
-					continue
-				}
-				f = pipe.MakeFrame(body, flags&zmtp.FlagMore, c)
-				refs++
-			}
-			batch = append(batch, f)
-			if !f.More() {
-				msgs++
-				partial = len(batch)
-			}
-		}
-		if refs > 0 {
-			c.Retain(refs)
-		}
-		if msgs > 0 {
-			if e.lingering.Load() || !p.in.PushBatch(batch[:partial], msgs) {
-				// Closing: what arrives now is dropped.
-				for _, f := range batch[:partial] {
-					f.Release()
-				}
-			}
-			rest := copy(batch, batch[partial:])
-			clear(batch[rest:])
-			batch = batch[:rest]
-			msgs, partial = 0, 0
-		}
-	}
-}
-
-// readLarge reads a body of size bytes, of which have already arrived, into
-// a buffer of its own. Claims beyond trustedBody grow the buffer only as the
-// bytes come in, so a peer cannot make us allocate what it never sends.
-func (e *engine) readLarge(have []byte, size uint64) (*pipe.Chunk, error) {
-	n := uint64(len(have))
-	b := pipe.GetChunk(int(min(size, max(trustedBody, 4*n))))
-	copy(b.Buf, have)
-	for n < size {
-		if n == uint64(len(b.Buf)) {
-			nb := pipe.GetChunk(int(min(size, 4*n)))
-			copy(nb.Buf, b.Buf[:n])
-			b.Release()
-			b = nb
-		}
-		m, err := e.conn.Read(b.Buf[n:])
-		n += uint64(m)
-		if err != nil && n < size {
-			b.Release()
-			return nil, err
-		}
-	}
-	return b, nil
-}
-
-// command handles a command frame in the data phase.
-func (e *engine) command(body []byte, batch *[]pipe.Frame, msgs, partial *int) error {
-	name, data, err := zmtp.ParseCommand(body)
-	if err != nil {
-		return protoErr(err)
-	}
-	switch name {
-	case zmtp.CmdPing:
-		_, ctx, err := zmtp.ParsePing(data)
-		if err != nil {
-			return protoErr(err)
-		}
-		e.out.PushCommand(zmtp.AppendPong(nil, ctx))
-	case zmtp.CmdSubscribe, zmtp.CmdCancel:
-		if *partial != len(*batch) {
-			return protoErr(errors.New("subscription inside a multipart message"))
-		}
-		b := make([]byte, 1+len(data))
-		if name == zmtp.CmdSubscribe {
-			b[0] = 1
-		}
-		copy(b[1:], data)
-		*batch = append(*batch, pipe.MakeFrame(b, 0, nil))
-		*msgs++
-		*partial = len(*batch)
-	case zmtp.CmdError:
-		reason, _ := zmtp.ParseError(data)
-		return protoErr(errors.New("peer sent ERROR: " + reason))
-	}
-	return nil
 }

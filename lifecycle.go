@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/zmq-go/zmq/internal/pipe"
@@ -138,6 +139,11 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 	if s.closed {
 		e.lingering.Store(true)
 	}
+	if s.typ.receives() {
+		if e.raw = rawConn(conn); e.raw != nil {
+			s.inline = append(s.inline, &e.rd)
+		}
+	}
 	s.mu.Unlock()
 	ep.established.Store(true)
 
@@ -151,6 +157,9 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 
 	s.mu.Lock()
 	p.eng = nil
+	if e.raw != nil {
+		s.inline = slices.DeleteFunc(s.inline, func(r *frameReader) bool { return r == &e.rd })
+	}
 	p.in.SetCallbacks(func() { s.activateIn(p) }, nil)
 	if ep.persistent != p || s.closed || isProtocol(err) {
 		s.terminatePipe(p)
@@ -176,15 +185,19 @@ func typeByName(name string) Type {
 // linger asks the engine to flush what is queued, half-close, and wait a
 // little for the peer to close.
 func (e *engine) linger() {
-	e.lingering.Store(true)
-	e.out.Close()
-	signal(e.space)
+	e.s.mu.Lock()
+	defer e.s.mu.Unlock()
+	e.lingerLocked()
 }
 
 // lingerLocked is linger for a caller that holds the socket's mutex.
+// An engine still in its handshake has no stream yet: it sees the closed
+// socket when the handshake ends, and lingers then.
 func (e *engine) lingerLocked() {
 	e.lingering.Store(true)
-	e.out.CloseLocked()
+	if e.out != nil {
+		e.out.CloseLocked()
+	}
 	signal(e.space)
 }
 

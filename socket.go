@@ -61,6 +61,11 @@ type Socket struct {
 	spareIn, spareOut []*peerPipe
 	actAny            atomic.Bool
 
+	// Connection readers a receive drives itself before it waits; see
+	// frameReader.pull.
+	inline     []*frameReader
+	inlineNext int
+
 	recvWaiters atomic.Int32
 	sendWaiters atomic.Int32
 
@@ -206,7 +211,7 @@ func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
 	if len(m.Frames) == 0 {
 		return fmt.Errorf("%w: message without frames", ErrInvalid)
 	}
-	return s.do(ctx, block, s.writable, &s.sendWaiters, func() error {
+	return s.do(ctx, block, false, s.writable, &s.sendWaiters, func() error {
 		// The pattern works on a socket-owned copy so that m, which the
 		// interface call would otherwise make escape, stays on the stack.
 		s.sendMsg = *m
@@ -236,7 +241,7 @@ func (s *Socket) TryRecv() (Msg, error) {
 // recv fills a message of the caller's stack (see send) without keeping
 // buffer references: nobody will release them.
 func (s *Socket) recv(ctx context.Context, m *Msg, block bool) error {
-	return s.do(ctx, block, s.readable, &s.recvWaiters, func() error {
+	return s.do(ctx, block, true, s.readable, &s.recvWaiters, func() error {
 		s.keepChunks = false
 		err := s.pat.recv(&s.recvMsg)
 		*m = s.recvMsg
@@ -251,13 +256,13 @@ func (s *Socket) recv(ctx context.Context, m *Msg, block bool) error {
 // RecvMsg with one Msg receives without allocating.
 func (s *Socket) RecvMsg(ctx context.Context, m *Msg) error {
 	m.reset()
-	return s.do(ctx, true, s.readable, &s.recvWaiters, func() error { return s.recvInto(m) })
+	return s.do(ctx, true, true, s.readable, &s.recvWaiters, func() error { return s.recvInto(m) })
 }
 
 // TryRecvMsg is the non-blocking form of [Socket.RecvMsg].
 func (s *Socket) TryRecvMsg(m *Msg) error {
 	m.reset()
-	return s.do(context.Background(), false, s.readable, &s.recvWaiters, func() error { return s.recvInto(m) })
+	return s.do(context.Background(), false, true, s.readable, &s.recvWaiters, func() error { return s.recvInto(m) })
 }
 
 // recvInto fills the caller's (heap) message directly, keeping the buffer
@@ -268,9 +273,10 @@ func (s *Socket) recvInto(m *Msg) error {
 }
 
 // do runs op under the socket's mutex until it stops reporting errAgain,
-// waiting on c in between when block is set. waiters counts the goroutines
-// waiting on c, so that one that succeeds passes the signal on.
-func (s *Socket) do(ctx context.Context, block bool, c chan struct{}, waiters *atomic.Int32, op func() error) error {
+// waiting on c in between when block is set. A receive (pull) first reads
+// what its connections already hold. waiters counts the goroutines waiting
+// on c, so that one that succeeds passes the signal on.
+func (s *Socket) do(ctx context.Context, block, pull bool, c chan struct{}, waiters *atomic.Int32, op func() error) error {
 	waiting := false
 	defer func() {
 		if waiting {
@@ -285,12 +291,20 @@ func (s *Socket) do(ctx context.Context, block bool, c chan struct{}, waiters *a
 		}
 		s.absorb()
 		err := op()
+		var readers [maxInline]*frameReader
+		n := 0
+		if err == errAgain && pull {
+			n = s.inlineReaders(&readers)
+		}
 		s.mu.Unlock()
 		if err != errAgain {
 			if err == nil && waiters.Load() > 0 {
 				signal(c)
 			}
 			return err
+		}
+		if pulled(readers[:n]) {
+			continue
 		}
 		if !block {
 			return ErrWouldBlock
@@ -303,6 +317,35 @@ func (s *Socket) do(ctx context.Context, block bool, c chan struct{}, waiters *a
 			return err
 		}
 	}
+}
+
+// maxInline bounds the connections one receive reads before it waits.
+const maxInline = 4
+
+// inlineReaders copies up to maxInline connection readers, taking turns
+// when there are more. s.mu is held.
+func (s *Socket) inlineReaders(dst *[maxInline]*frameReader) int {
+	all := s.inline
+	if len(all) <= maxInline {
+		return copy(dst[:], all)
+	}
+	for i := range dst {
+		dst[i] = all[(s.inlineNext+i)%len(all)]
+	}
+	s.inlineNext = (s.inlineNext + maxInline) % len(all)
+	return maxInline
+}
+
+// pulled reads what the kernel holds for each reader and reports whether
+// any messages arrived.
+func pulled(readers []*frameReader) bool {
+	got := false
+	for _, r := range readers {
+		if r.pull() {
+			got = true
+		}
+	}
+	return got
 }
 
 func (s *Socket) wait(ctx context.Context, c chan struct{}) error {

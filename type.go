@@ -38,3 +38,7 @@ func (t Type) valid() bool { return t >= 0 && int(t) < len(typeNames) }
 // usesRoutingID reports whether the type announces its routing id in READY
 // (libzmq sends Identity for REQ, DEALER and ROUTER).
 func (t Type) usesRoutingID() bool { return t == Req || t == Dealer || t == Router }
+
+// receives reports whether the application receives on the type, so that
+// a receive may read connections itself (PUB and PUSH never receive).
+func (t Type) receives() bool { return t != Pub && t != Push }

@@ -1,0 +1,13 @@
+//go:build !unix
+
+package zmq
+
+import (
+	"net"
+	"syscall"
+)
+
+// rawConn returns nil: on this platform the reader goroutine alone reads.
+func rawConn(net.Conn) syscall.RawConn { return nil }
+
+func readFD(uintptr, []byte) (int, bool, error) { panic("zmq: no raw reads on this platform") }

@@ -1,0 +1,47 @@
+//go:build unix
+
+package zmq
+
+import (
+	"io"
+	"net"
+	"syscall"
+)
+
+// rawConn returns raw access to conn's socket, for reads that must not
+// wait, or nil.
+func rawConn(conn net.Conn) syscall.RawConn {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return rc
+}
+
+// readFD reads once from a non-blocking socket. again reports that nothing
+// was there; n == 0 with a nil error is the end of the stream.
+func readFD(fd uintptr, b []byte) (n int, again bool, err error) {
+	for {
+		n, err = syscall.Read(int(fd), b)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if n < 0 {
+		n = 0
+	}
+	if err == syscall.EAGAIN {
+		return 0, true, nil
+	}
+	if err != nil {
+		return 0, false, &net.OpError{Op: "read", Net: "raw", Err: err}
+	}
+	if n == 0 {
+		return 0, false, io.EOF
+	}
+	return n, false, nil
+}

@@ -1,0 +1,394 @@
+package zmq
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zmq-go/zmq/internal/pipe"
+	"github.com/zmq-go/zmq/internal/zmtp"
+)
+
+// frameReader decodes one connection's byte stream, straight out of large
+// reusable chunks, into whole messages on its pipe's inbound queue. Bodies
+// of largeBody bytes or more are read into buffers of their own instead.
+//
+// The engine's reader goroutine drives it. Where the platform gives raw
+// access to the socket, a receiving socket drives it as well: before a
+// receive waits, it takes what the kernel already holds with one
+// non-blocking read (see [frameReader.pull]). A receiver that keeps up
+// with a stream then reads it itself, without a hand-off between two
+// goroutines for every batch. mu serializes the two drivers.
+type frameReader struct {
+	e *engine
+
+	mu         sync.Mutex
+	c          *pipe.Chunk  // the chunk being filled; nil when done
+	start, end int          // undecoded bytes are c.Buf[start:end]
+	limit      int          // how far the next read into c may fill
+	batch      []pipe.Frame // whole messages, then the frames of a partial one
+	msgs       int          // whole messages in batch
+	partial    int          // where the partial message starts in batch
+	failed     error        // a protocol error an inline read found
+
+	// The raw reads' results, and the functions bound to them once so
+	// that a read does not allocate.
+	n      int
+	err    error
+	held   bool
+	waitFn func(fd uintptr) bool
+	nowFn  func(fd uintptr)
+
+	// A large body being read into its own buffer.
+	large      *pipe.Chunk
+	largeHave  int
+	largeSize  uint64
+	largeFlags byte
+
+	// While a receiver reads the connection itself, the reader goroutine
+	// stands by instead of waking for every arrival: until the receiver
+	// finds the socket empty (wake), or has not read for standbyWindow.
+	lastPull atomic.Int64 // monotonic time of the last inline read that queued messages
+	wake     chan struct{}
+}
+
+// standbyWindow is how long the reader goroutine leaves a connection to a
+// receiver that reads it itself. Beyond it, the goroutine watches the
+// connection again: it keeps reading ahead up to the high-water mark,
+// answering PINGs and noticing the end of the stream while the
+// application does not receive.
+const standbyWindow = time.Millisecond
+
+var monoBase = time.Now()
+
+func monotime() int64 { return int64(time.Since(monoBase)) }
+
+// readLoop runs the reader goroutine's side until the connection fails.
+func (e *engine) readLoop() error {
+	r := &e.rd
+	r.mu.Lock()
+	r.c = pipe.GetChunk(pipe.ChunkSize)
+	r.limit = len(r.c.Buf)
+	r.mu.Unlock()
+	defer r.finish()
+	var standby *time.Timer
+	for {
+		for !e.lingering.Load() && e.p.in.Full() {
+			select {
+			case <-e.space:
+			case <-e.stop:
+				return net.ErrClosed
+			}
+		}
+		if idle := monotime() - r.lastPull.Load(); e.raw != nil && idle < int64(standbyWindow) && !e.lingering.Load() {
+			if standby == nil {
+				standby = time.NewTimer(standbyWindow - time.Duration(idle))
+				defer standby.Stop()
+			} else {
+				standby.Reset(standbyWindow - time.Duration(idle))
+			}
+			select {
+			case <-r.wake: // the receiver found nothing: watch the connection
+			case <-standby.C:
+				continue
+			case <-e.space: // lingering, or room
+				continue
+			case <-e.stop:
+				return net.ErrClosed
+			}
+		}
+		if err := r.readBlocking(); err != nil {
+			return err
+		}
+	}
+}
+
+// readBlocking waits for bytes, reads them and queues the whole messages
+// among them.
+func (r *frameReader) readBlocking() error {
+	n, err := r.fill()
+	defer r.mu.Unlock()
+	if r.failed != nil {
+		return r.failed
+	}
+	if n == 0 && err != nil {
+		return err
+	}
+	_, derr := r.advance(n)
+	return derr
+}
+
+// fill reads once, waiting for bytes, and returns with mu held.
+func (r *frameReader) fill() (n int, err error) {
+	raw := r.e.raw
+	if raw == nil {
+		// Nobody reads inline: mu may be held while the read blocks.
+		r.mu.Lock()
+		return r.e.conn.Read(r.target())
+	}
+	r.held = false
+	if r.waitFn == nil {
+		r.waitFn = r.readWaiting
+	}
+	rerr := raw.Read(r.waitFn)
+	if !r.held {
+		r.mu.Lock()
+		return 0, rerr
+	}
+	return r.n, r.err
+}
+
+// readWaiting is the reader goroutine's raw read: it reports false, to wait
+// for the socket to become readable, when nothing is there. Otherwise it
+// returns with mu held and the result in n and err.
+func (r *frameReader) readWaiting(fd uintptr) bool {
+	r.mu.Lock()
+	var again bool
+	r.n, again, r.err = readFD(fd, r.target())
+	if again {
+		r.mu.Unlock()
+		return false
+	}
+	r.held = true
+	return true
+}
+
+// readNow is the receiver's raw read, which does not wait.
+func (r *frameReader) readNow(fd uintptr) {
+	r.n, _, r.err = readFD(fd, r.target())
+}
+
+// pull reads what the kernel already holds, without waiting, and reports
+// whether whole messages were queued. It gives way when the reader
+// goroutine is busy; the end of the stream and errors are left for that
+// goroutine to find. The caller holds no socket lock.
+func (r *frameReader) pull() bool {
+	if !r.mu.TryLock() {
+		return false
+	}
+	defer r.mu.Unlock()
+	e := r.e
+	if r.c == nil || r.failed != nil || e.lingering.Load() {
+		return false
+	}
+	if r.large != nil {
+		// The reader goroutine finishes a large body: a receive would
+		// only take turns with it for pieces of one message.
+		signal(r.wake)
+		return false
+	}
+	if r.nowFn == nil {
+		r.nowFn = r.readNow
+	}
+	r.n, r.err = 0, nil
+	cerr := e.raw.Control(r.nowFn)
+	n, err := r.n, r.err
+	if cerr != nil || n == 0 || err != nil {
+		// Nothing there (or the end, or an error): the reader goroutine
+		// takes over, and wakes the receiver when bytes arrive.
+		signal(r.wake)
+		return false
+	}
+	msgs, derr := r.advance(n)
+	if derr != nil {
+		// Make the reader goroutine stop and report it.
+		r.failed = derr
+		e.conn.SetReadDeadline(time.Now())
+		return false
+	}
+	if msgs == 0 {
+		// Part of a message: the receiver waits for the rest, and the
+		// reader goroutine reads it.
+		signal(r.wake)
+		return false
+	}
+	r.lastPull.Store(monotime())
+	return true
+}
+
+// target returns where the next read goes: the rest of a large body, or
+// the chunk. mu is held.
+func (r *frameReader) target() []byte {
+	if lg := r.large; lg != nil {
+		if r.largeHave == len(lg.Buf) {
+			// Claims beyond trustedBody are believed only as the bytes
+			// arrive: grow fourfold at a time.
+			nb := pipe.GetChunk(int(min(r.largeSize, 4*uint64(r.largeHave))))
+			copy(nb.Buf, lg.Buf[:r.largeHave])
+			lg.Release()
+			r.large = nb
+		}
+		return r.large.Buf[r.largeHave:]
+	}
+	if r.end == len(r.c.Buf) {
+		// Full: move the undecoded tail into a fresh chunk.
+		nc := pipe.GetChunk(pipe.ChunkSize)
+		r.end = copy(nc.Buf, r.c.Buf[r.start:r.end])
+		r.start = 0
+		r.c.Release()
+		r.c = nc
+		r.limit = len(nc.Buf)
+	}
+	return r.c.Buf[r.end:r.limit]
+}
+
+// advance takes n bytes read into the target, then decodes and queues
+// what became whole. mu is held.
+func (r *frameReader) advance(n int) (int, error) {
+	if lg := r.large; lg != nil {
+		r.largeHave += n
+		if uint64(r.largeHave) < r.largeSize {
+			return 0, nil
+		}
+		r.large = nil
+		// Keep the next body out of the chunk: read little until its
+		// header shows whether it is large too.
+		r.limit = min(len(r.c.Buf), r.end+4096)
+		body := lg.Buf[:r.largeSize]
+		if r.largeFlags&zmtp.FlagCommand != 0 {
+			err := r.command(body)
+			lg.Release()
+			if err != nil {
+				return 0, err
+			}
+		} else {
+			r.add(pipe.MakeFrame(body, r.largeFlags&zmtp.FlagMore, lg))
+		}
+	} else {
+		r.end += n
+		r.limit = len(r.c.Buf)
+	}
+	return r.decode()
+}
+
+// add appends a data frame to the batch.
+func (r *frameReader) add(f pipe.Frame) {
+	r.batch = append(r.batch, f)
+	if !f.More() {
+		r.msgs++
+		r.partial = len(r.batch)
+	}
+}
+
+// finish releases the reader's buffers when its goroutine ends.
+func (r *frameReader) finish() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.batch {
+		f.Release()
+	}
+	clear(r.batch)
+	r.batch, r.msgs, r.partial = r.batch[:0], 0, 0
+	if r.large != nil {
+		r.large.Release()
+		r.large = nil
+	}
+	r.c.Release()
+	r.c = nil
+}
+
+// decode turns the bytes in the chunk into frames and queues the whole
+// messages; it returns how many it queued. A large body that has not fully
+// arrived continues in a buffer of its own. mu is held.
+func (r *frameReader) decode() (int, error) {
+	e := r.e
+	maxSize := e.opts.maxMsgSize
+	c := r.c
+	refs := int32(0)
+	defer func() {
+		if refs > 0 {
+			c.Retain(refs) // frames of a failed batch still hold them
+		}
+	}()
+	for {
+		buf := c.Buf[r.start:r.end]
+		flags, size, hn, err := zmtp.ParseFrameHeader(buf)
+		if err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return 0, protoErr(err)
+		}
+		if maxSize >= 0 && size > uint64(maxSize) {
+			return 0, protoErr(ErrMsgTooLarge)
+		}
+		if have := uint64(len(buf) - hn); have < size {
+			if size < largeBody {
+				break
+			}
+			r.large = pipe.GetChunk(int(min(size, max(trustedBody, 4*have))))
+			r.largeHave = copy(r.large.Buf, buf[hn:])
+			r.largeSize, r.largeFlags = size, flags
+			r.start = r.end
+			break
+		}
+		body := buf[hn : hn+int(size)]
+		r.start += hn + int(size)
+		if flags&zmtp.FlagCommand != 0 {
+			if err := r.command(body); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		r.add(pipe.MakeFrame(body, flags&zmtp.FlagMore, c))
+		refs++
+	}
+	c.Retain(refs) // before push, which may release frames
+	refs = 0
+	return r.push(), nil
+}
+
+// push queues the whole messages of the batch and keeps the partial one.
+func (r *frameReader) push() int {
+	msgs := r.msgs
+	if msgs == 0 {
+		return 0
+	}
+	whole := r.batch[:r.partial]
+	if r.e.lingering.Load() || !r.e.p.in.PushBatch(whole, msgs) {
+		// Closing: what arrives now is dropped.
+		for _, f := range whole {
+			f.Release()
+		}
+	}
+	rest := copy(r.batch, r.batch[r.partial:])
+	clear(r.batch[rest:])
+	r.batch = r.batch[:rest]
+	r.msgs, r.partial = 0, 0
+	return msgs
+}
+
+// command handles a command frame in the data phase. mu is held.
+func (r *frameReader) command(body []byte) error {
+	name, data, err := zmtp.ParseCommand(body)
+	if err != nil {
+		return protoErr(err)
+	}
+	switch name {
+	case zmtp.CmdPing:
+		_, ctx, err := zmtp.ParsePing(data)
+		if err != nil {
+			return protoErr(err)
+		}
+		r.e.out.PushCommand(zmtp.AppendPong(nil, ctx))
+	case zmtp.CmdSubscribe, zmtp.CmdCancel:
+		if r.partial != len(r.batch) {
+			return protoErr(errors.New("subscription inside a multipart message"))
+		}
+		b := make([]byte, 1+len(data))
+		if name == zmtp.CmdSubscribe {
+			b[0] = 1
+		}
+		copy(b[1:], data)
+		r.batch = append(r.batch, pipe.MakeFrame(b, 0, nil))
+		r.msgs++
+		r.partial = len(r.batch)
+	case zmtp.CmdError:
+		reason, _ := zmtp.ParseError(data)
+		return protoErr(errors.New("peer sent ERROR: " + reason))
+	}
+	return nil
+}
