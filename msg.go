@@ -126,6 +126,14 @@ func (m *Msg) reset() {
 // fromFrames fills m from queued frames. withChunks keeps the buffer
 // references so that Release can return them.
 func (m *Msg) fromFrames(fs []pipe.Frame, withChunks bool) {
+	if !withChunks && len(fs) == 1 && cap(m.Frames) == 0 {
+		// A large body in a buffer of its own, which nobody will release:
+		// the frame list lives in that buffer's allocation.
+		if frames, ok := fs[0].Chunk().SoleFrames(fs[0].Bytes()); ok {
+			m.Frames = frames
+			return
+		}
+	}
 	for _, f := range fs {
 		m.Frames = append(m.Frames, f.Bytes())
 		if withChunks {

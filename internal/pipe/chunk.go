@@ -2,6 +2,7 @@ package pipe
 
 import (
 	"math/bits"
+	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -18,6 +19,20 @@ type Chunk struct {
 	Buf   []byte
 	refs  atomic.Int32
 	class int8 // size class for pooled chunks; -1 when not pooled
+
+	one [1][]byte // see SoleFrames
+}
+
+// SoleFrames returns a one-frame list holding b, stored in c itself, when
+// c backs nothing but the caller's one frame. It saves an allocation per
+// message for a receiver that will never release c. ok is false when c is
+// shared (or nil).
+func (c *Chunk) SoleFrames(b []byte) (frames [][]byte, ok bool) {
+	if c == nil || c.refs.Load() != 1 {
+		return nil, false
+	}
+	c.one[0] = b
+	return c.one[:1:1], true
 }
 
 // Retain adds n references.
@@ -48,10 +63,98 @@ var pools [maxClassShift - minClassShift + 1]sync.Pool
 
 func init() {
 	for i := range pools {
-		size := 1 << (minClassShift + i)
 		class := int8(i)
-		pools[i].New = func() any { return &Chunk{Buf: make([]byte, size), class: class} }
+		pools[i].New = func() any { return newChunk(class) }
 	}
+}
+
+// newChunk allocates a chunk of a size class and its buffer together, in
+// one allocation.
+func newChunk(class int8) *Chunk {
+	var c *Chunk
+	switch class {
+	case 0:
+		b := new(struct {
+			Chunk
+			a [4 << 10]byte
+		})
+		b.Buf = b.a[:]
+		c = &b.Chunk
+	case 1:
+		b := new(struct {
+			Chunk
+			a [8 << 10]byte
+		})
+		b.Buf = b.a[:]
+		c = &b.Chunk
+	case 2:
+		b := new(struct {
+			Chunk
+			a [16 << 10]byte
+		})
+		b.Buf = b.a[:]
+		c = &b.Chunk
+	case 3:
+		b := new(struct {
+			Chunk
+			a [32 << 10]byte
+		})
+		b.Buf = b.a[:]
+		c = &b.Chunk
+	case 4:
+		b := new(struct {
+			Chunk
+			a [64 << 10]byte
+		})
+		b.Buf = b.a[:]
+		c = &b.Chunk
+	case 5:
+		b := new(struct {
+			Chunk
+			a [128 << 10]byte
+		})
+		b.Buf = b.a[:]
+		c = &b.Chunk
+	case 6:
+		b := new(struct {
+			Chunk
+			a [256 << 10]byte
+		})
+		b.Buf = b.a[:]
+		c = &b.Chunk
+	case 7:
+		b := new(struct {
+			Chunk
+			a [512 << 10]byte
+		})
+		b.Buf = b.a[:]
+		c = &b.Chunk
+	case 8:
+		b := new(struct {
+			Chunk
+			a [1 << 20]byte
+		})
+		b.Buf = b.a[:]
+		c = &b.Chunk
+	case 9:
+		b := new(struct {
+			Chunk
+			a [2 << 20]byte
+		})
+		b.Buf = b.a[:]
+		c = &b.Chunk
+	case 10:
+		b := new(struct {
+			Chunk
+			a [4 << 20]byte
+		})
+		b.Buf = b.a[:]
+		c = &b.Chunk
+	default:
+		panic("pipe: no chunk size class " + strconv.Itoa(int(class)))
+	}
+	c.class = class
+	return c
 }
 
 // GetChunk returns a chunk of at least size bytes holding one reference.
