@@ -109,6 +109,9 @@ func (e *engine) readLoop() error {
 // readBlocking waits for bytes, reads them and queues the whole messages
 // among them.
 func (r *frameReader) readBlocking() error {
+	if queued, err := r.backlog(); queued || err != nil {
+		return err
+	}
 	n, err := r.fill()
 	defer r.mu.Unlock()
 	if r.failed != nil {
@@ -119,6 +122,21 @@ func (r *frameReader) readBlocking() error {
 	}
 	_, derr := r.advance(n)
 	return derr
+}
+
+// backlog decodes bytes left over when the queue was full, and reports
+// whether that queued anything.
+func (r *frameReader) backlog() (queued bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failed != nil {
+		return false, r.failed
+	}
+	if r.large != nil || r.start == r.end {
+		return false, nil
+	}
+	n, err := r.decode()
+	return n > 0, err
 }
 
 // fill reads once, waiting for bytes, and returns with mu held.
@@ -291,29 +309,35 @@ func (r *frameReader) finish() {
 }
 
 // decode turns the bytes in the chunk into frames and queues the whole
-// messages; it returns how many it queued. A large body that has not fully
-// arrived continues in a buffer of its own. mu is held.
+// messages; it returns how many it queued. It stops when the queue has no
+// more room, leaving the rest of the bytes for later, as libzmq's decoder
+// stops at the high-water mark. A large body that has not fully arrived
+// continues in a buffer of its own. mu is held.
 func (r *frameReader) decode() (int, error) {
 	e := r.e
 	maxSize := e.opts.maxMsgSize
 	c := r.c
+	room := e.p.in.Room()
 	refs := int32(0)
-	defer func() {
-		if refs > 0 {
-			c.Retain(refs) // frames of a failed batch still hold them
-		}
-	}()
-	for {
+	// queue retains the decoded frames' chunk references, then queues the
+	// whole messages: also those before a protocol error, as libzmq has
+	// delivered them by then.
+	queue := func() int {
+		c.Retain(refs)
+		refs = 0
+		return r.push()
+	}
+	for r.msgs < room || r.partial != len(r.batch) {
 		buf := c.Buf[r.start:r.end]
 		flags, size, hn, err := zmtp.ParseFrameHeader(buf)
 		if err == io.ErrUnexpectedEOF {
 			break
 		}
 		if err != nil {
-			return 0, protoErr(err)
+			return queue(), protoErr(err)
 		}
 		if maxSize >= 0 && size > uint64(maxSize) {
-			return 0, protoErr(ErrMsgTooLarge)
+			return queue(), protoErr(ErrMsgTooLarge)
 		}
 		if have := uint64(len(buf) - hn); have < size {
 			if size < largeBody {
@@ -329,16 +353,14 @@ func (r *frameReader) decode() (int, error) {
 		r.start += hn + int(size)
 		if flags&zmtp.FlagCommand != 0 {
 			if err := r.command(body); err != nil {
-				return 0, err
+				return queue(), err
 			}
 			continue
 		}
 		r.add(pipe.MakeFrame(body, flags&zmtp.FlagMore, c))
 		refs++
 	}
-	c.Retain(refs) // before push, which may release frames
-	refs = 0
-	return r.push(), nil
+	return queue(), nil
 }
 
 // push queues the whole messages of the batch and keeps the partial one.

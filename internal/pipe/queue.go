@@ -1,6 +1,9 @@
 package pipe
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Queue is an inbound message queue: one producer (a connection reader or
 // an inproc peer) appends whole messages, one consumer (a socket, under its
@@ -17,8 +20,12 @@ type Queue struct {
 	hwm      int     // 0: no limit
 	closed   bool    // the producer is gone; drain then report end
 	rWaiting bool    // the consumer found the queue empty
-	wWaiting bool    // the producer found the queue full
+	wWaiting bool    // the producer found the queue full; see waits
 	conflate bool    // keep only the newest message
+
+	// waits mirrors wWaiting for the consumer, which reports what it
+	// consumed (taking mu) early only when the producer waits for room.
+	waits atomic.Bool
 
 	// Consumer-only state.
 	r        []Frame
@@ -50,7 +57,7 @@ func (q *Queue) SetHWM(hwm int) {
 	q.hwm = hwm
 	wake := q.wWaiting && !q.fullLocked()
 	if wake {
-		q.wWaiting = false
+		q.setWWaiting(false)
 	}
 	cb := q.onWritable
 	q.mu.Unlock()
@@ -98,13 +105,32 @@ func (q *Queue) PeekLast() ([]byte, bool) {
 	return nil, false
 }
 
+// setWWaiting records whether the producer waits for room. mu is held.
+func (q *Queue) setWWaiting(on bool) {
+	q.wWaiting = on
+	if q.waits.Load() != on {
+		q.waits.Store(on)
+	}
+}
+
+// Room returns how many more messages the queue takes before it is at its
+// high-water mark (a large number when it has none).
+func (q *Queue) Room() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.conflate || q.hwm <= 0 {
+		return 1 << 30
+	}
+	return max(q.hwm-q.count, 0)
+}
+
 // Full reports whether the queue is at its high-water mark. A producer that
 // sees true is notified through onWritable when space frees up.
 func (q *Queue) Full() bool {
 	q.mu.Lock()
 	full := q.fullLocked()
 	if full {
-		q.wWaiting = true
+		q.setWWaiting(true)
 	}
 	q.mu.Unlock()
 	return full
@@ -115,7 +141,7 @@ func (q *Queue) Full() bool {
 func (q *Queue) Push(frames ...Frame) bool {
 	q.mu.Lock()
 	if q.closed || q.fullLocked() {
-		q.wWaiting = !q.closed
+		q.setWWaiting(!q.closed)
 		q.mu.Unlock()
 		return false
 	}
@@ -170,7 +196,7 @@ func (q *Queue) Close() {
 		return
 	}
 	q.closed = true
-	q.wWaiting = false
+	q.setWWaiting(false)
 	q.unlockAndNotify()
 }
 
@@ -204,7 +230,7 @@ func (q *Queue) Pop(dst []Frame) (out []Frame, ok, end bool) {
 		}
 	}
 	q.consumed++
-	if q.consumed >= 64 {
+	if q.consumed >= 64 && q.waits.Load() {
 		q.account()
 	}
 	return dst, true, false
@@ -255,7 +281,7 @@ func (q *Queue) account() {
 func (q *Queue) unlockAndWakeWriter() {
 	wake := q.wWaiting && (q.hwm == 0 || q.count < q.hwm)
 	if wake {
-		q.wWaiting = false
+		q.setWWaiting(false)
 	}
 	cb := q.onWritable
 	q.mu.Unlock()
@@ -287,7 +313,7 @@ func (q *Queue) Drain() {
 	q.w = q.w[:0]
 	q.count, q.consumed = 0, 0
 	wake := q.wWaiting
-	q.wWaiting = false
+	q.setWWaiting(false)
 	cb := q.onWritable
 	q.mu.Unlock()
 	if wake && cb != nil {
