@@ -1,5 +1,7 @@
 package zmq
 
+import "github.com/zmq-go/zmq/internal/pipe"
+
 // Test hooks, visible only to this package's tests.
 
 // PeerCount returns the number of pipes the socket has attached and not
@@ -30,8 +32,24 @@ func ConnectedPeers(s *Socket) int {
 	return n
 }
 
-// QueuedIn returns the number of inbound messages queued over all pipes.
+// pullStages hands over what inproc peers have staged for s, as a receive
+// that finds nothing does, so that the hooks below count it.
+func pullStages(s *Socket) {
+	s.mu.Lock()
+	var stages []pipe.Puller
+	for p := range s.pipes {
+		if st := p.in.Stage(); st != nil {
+			stages = append(stages, st)
+		}
+	}
+	s.mu.Unlock()
+	pulled(stages)
+}
+
+// QueuedIn returns the number of inbound messages queued over all pipes,
+// counting those inproc peers have staged.
 func QueuedIn(s *Socket) int {
+	pullStages(s)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
@@ -44,6 +62,7 @@ func QueuedIn(s *Socket) int {
 // LastQueued returns the first frame of the newest queued inbound message
 // of a single-pipe socket, or "".
 func LastQueued(s *Socket) string {
+	pullStages(s)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for p := range s.pipes {

@@ -85,7 +85,7 @@ func (s *Socket) connectInproc(te transport.Endpoint) error {
 	s.endpoints[name] = append(s.endpoints[name], ep)
 	s.lastEP = name
 	pd := &inprocPending{s: s, ep: ep, q: pipe.NewQueue(0, nil, nil)}
-	pd.p = &peerPipe{ep: ep, out: &queueOut{q: pd.q}}
+	pd.p = &peerPipe{ep: ep, out: newQueueOut(pd.q, &s.mu)}
 	pd.p.in = pipe.NewQueue(inprocHWM(1, s.opts.recvHWM), nil, nil)
 	pd.p.in.SetConflate(s.opts.conflate)
 	s.mu.Unlock()
@@ -124,7 +124,7 @@ func (s *Socket) acceptPending(ep *endpoint, pd *inprocPending) {
 		s.mu.Unlock()
 		return
 	}
-	bp := &peerPipe{ep: ep, in: pd.q, out: &queueOut{q: pd.p.in}, peerType: cs.typ}
+	bp := &peerPipe{ep: ep, in: pd.q, out: newQueueOut(pd.p.in, &s.mu), peerType: cs.typ}
 	snd, rcv, rid := s.opts.sendHWM, s.opts.recvHWM, s.opts.routingID
 	cs.mu.Lock()
 	connSnd, connRcv, connRID := cs.opts.sendHWM, cs.opts.recvHWM, cs.opts.routingID

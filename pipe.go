@@ -1,6 +1,8 @@
 package zmq
 
 import (
+	"sync"
+
 	"github.com/zmq-go/zmq/internal/pipe"
 	"github.com/zmq-go/zmq/internal/zmtp"
 )
@@ -84,14 +86,33 @@ func (so *streamOut) pending() bool { return so.o.Pending() }
 
 func (so *streamOut) close() { so.o.CloseLocked() }
 
-// queueOut is the path to an inproc peer: its inbound queue.
+// queueOut is the path to an inproc peer: its inbound queue. Messages are
+// staged here, under the sending socket's mutex, and handed to the queue a
+// batch at a time: when the stage is full (stageMsgs, or the room the
+// queue had at the last hand-over), when the receiver waits for messages,
+// and when a receiver that found its queue empty asks for them (see
+// inprocStage). A send then costs no lock besides the socket's own.
 type queueOut struct {
-	q       *pipe.Queue
-	scratch []pipe.Frame
+	q      *pipe.Queue
+	mu     *sync.Mutex  // the sending socket's
+	stage  []pipe.Frame // whole messages not handed over yet
+	staged int          // messages in stage
+	room   int          // messages the queue takes, as of the last hand-over
+}
+
+// stageMsgs bounds the messages staged before they are handed over.
+const stageMsgs = 64
+
+func newQueueOut(q *pipe.Queue, mu *sync.Mutex) *queueOut {
+	qo := &queueOut{q: q, mu: mu}
+	q.SetStage(&inprocStage{qo})
+	return qo
 }
 
 func (qo *queueOut) push(frames [][]byte, chunks []*pipe.Chunk) bool {
-	fs := qo.scratch[:0]
+	if qo.staged >= qo.room && (!qo.flush() || qo.room == 0) {
+		return false
+	}
 	last := len(frames) - 1
 	for i, f := range frames {
 		var flags byte
@@ -100,26 +121,41 @@ func (qo *queueOut) push(frames [][]byte, chunks []*pipe.Chunk) bool {
 		}
 		var c *pipe.Chunk
 		if chunks != nil {
-			c = chunks[i]
-		}
-		fs = append(fs, pipe.MakeFrame(f, flags, c))
-	}
-	ok := qo.q.Push(fs...)
-	if ok && chunks != nil {
-		// The receiver releases what it took; the sender's references stay
-		// with the sender.
-		for _, c := range chunks {
-			if c != nil {
+			// The receiver releases what it takes; the sender's
+			// references stay with the sender.
+			if c = chunks[i]; c != nil {
 				c.Retain(1)
 			}
 		}
+		qo.stage = append(qo.stage, pipe.MakeFrame(f, flags, c))
 	}
-	clear(fs)
-	qo.scratch = fs[:0]
+	qo.staged++
+	if qo.staged >= stageMsgs || qo.q.Hungry() {
+		qo.flush()
+	}
+	return true
+}
+
+// flush hands the stage to the queue and learns how much room is left. It
+// reports false, dropping the stage, when the queue is closed.
+func (qo *queueOut) flush() bool {
+	room, ok := qo.q.PushStaged(qo.stage, qo.staged)
+	if !ok {
+		for _, f := range qo.stage {
+			f.Release()
+		}
+	}
+	clear(qo.stage)
+	qo.stage, qo.staged, qo.room = qo.stage[:0], 0, room
 	return ok
 }
 
-func (qo *queueOut) full() bool { return qo.q.Full() }
+func (qo *queueOut) full() bool {
+	if qo.staged < qo.room {
+		return false
+	}
+	return !qo.flush() || qo.room == 0
+}
 
 func (qo *queueOut) subscribe(topic []byte, cancel bool) {
 	b := make([]byte, 1+len(topic))
@@ -127,12 +163,37 @@ func (qo *queueOut) subscribe(topic []byte, cancel bool) {
 		b[0] = 1
 	}
 	copy(b[1:], topic)
+	qo.flush() // keep the order of messages and subscriptions
 	qo.q.PushBatch([]pipe.Frame{pipe.MakeFrame(b, 0, nil)}, 1)
 }
 
-func (qo *queueOut) pending() bool { return false }
+func (qo *queueOut) pending() bool { return qo.staged > 0 }
 
-func (qo *queueOut) close() { qo.q.Close() }
+// close hands over what is staged, whatever the high-water mark, as
+// libzmq's pipe holds what was sent, then ends the stream.
+func (qo *queueOut) close() {
+	if qo.staged > 0 && !qo.q.PushBatch(qo.stage, qo.staged) {
+		for _, f := range qo.stage {
+			f.Release()
+		}
+	}
+	clear(qo.stage)
+	qo.stage, qo.staged = qo.stage[:0], 0
+	qo.q.Close()
+}
+
+// inprocStage lets a receiver that found its queue empty take what the
+// sender has staged, under the sender's mutex. The receiver holds no
+// socket mutex then (see Socket.do), so two sockets that feed each other
+// never wait for each other's mutex.
+type inprocStage struct{ qo *queueOut }
+
+func (st *inprocStage) Pull() bool {
+	qo := st.qo
+	qo.mu.Lock()
+	defer qo.mu.Unlock()
+	return qo.staged > 0 && qo.flush()
+}
 
 // pushMsg hands a whole message to a pipe.
 func (pp *peerPipe) pushMsg(m *Msg) bool { return pp.out.push(m.Frames, m.chunkRefs()) }

@@ -19,7 +19,7 @@ import (
 // The engine's reader goroutine drives it. Where the platform gives raw
 // access to the socket, a receiving socket drives it as well: before a
 // receive waits, it takes what the kernel already holds with one
-// non-blocking read (see [frameReader.pull]). A receiver that keeps up
+// non-blocking read (see [frameReader.Pull]). A receiver that keeps up
 // with a stream then reads it itself, without a hand-off between two
 // goroutines for every batch. mu serializes the two drivers.
 type frameReader struct {
@@ -183,7 +183,7 @@ func (r *frameReader) readNow(fd uintptr) {
 // whether whole messages were queued. It gives way when the reader
 // goroutine is busy; the end of the stream and errors are left for that
 // goroutine to find. The caller holds no socket lock.
-func (r *frameReader) pull() bool {
+func (r *frameReader) Pull() bool {
 	if !r.mu.TryLock() {
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -61,10 +62,12 @@ type Socket struct {
 	spareIn, spareOut []*peerPipe
 	actAny            atomic.Bool
 
-	// Connection readers a receive drives itself before it waits; see
-	// frameReader.pull.
+	// Connection readers a receive drives itself before it waits (see
+	// frameReader.Pull), and the inproc senders' stages the last receive
+	// found its queues empty on (see inprocStage).
 	inline     []*frameReader
 	inlineNext int
+	starved    []pipe.Puller
 
 	recvWaiters atomic.Int32
 	sendWaiters atomic.Int32
@@ -291,19 +294,25 @@ func (s *Socket) do(ctx context.Context, block, pull bool, c chan struct{}, wait
 		}
 		s.absorb()
 		err := op()
-		var readers [maxInline]*frameReader
-		n := 0
+		var buf [2 * maxInline]pipe.Puller
+		pullers := buf[:0]
 		if err == errAgain && pull {
-			n = s.inlineReaders(&readers)
+			pullers = s.pullers(pullers)
+		} else if len(s.starved) > 0 {
+			// A receive that succeeded found some queues empty: let
+			// their senders' stages be taken now, or fair queuing would
+			// pass those peers over while others have messages.
+			pullers = s.takeStarved(pullers)
 		}
 		s.mu.Unlock()
 		if err != errAgain {
+			pulled(pullers)
 			if err == nil && waiters.Load() > 0 {
 				signal(c)
 			}
 			return err
 		}
-		if pulled(readers[:n]) {
+		if pulled(pullers) {
 			continue
 		}
 		if !block {
@@ -322,26 +331,36 @@ func (s *Socket) do(ctx context.Context, block, pull bool, c chan struct{}, wait
 // maxInline bounds the connections one receive reads before it waits.
 const maxInline = 4
 
-// inlineReaders copies up to maxInline connection readers, taking turns
-// when there are more. s.mu is held.
-func (s *Socket) inlineReaders(dst *[maxInline]*frameReader) int {
-	all := s.inline
-	if len(all) <= maxInline {
-		return copy(dst[:], all)
+// pullers appends what a receive that found nothing pulls from before it
+// waits: up to maxInline connection readers, taking turns when there are
+// more, and the inproc stages found empty. s.mu is held.
+func (s *Socket) pullers(dst []pipe.Puller) []pipe.Puller {
+	if all := s.inline; len(all) <= maxInline {
+		for _, r := range all {
+			dst = append(dst, r)
+		}
+	} else {
+		for i := range maxInline {
+			dst = append(dst, all[(s.inlineNext+i)%len(all)])
+		}
+		s.inlineNext = (s.inlineNext + maxInline) % len(all)
 	}
-	for i := range dst {
-		dst[i] = all[(s.inlineNext+i)%len(all)]
-	}
-	s.inlineNext = (s.inlineNext + maxInline) % len(all)
-	return maxInline
+	return s.takeStarved(dst)
 }
 
-// pulled reads what the kernel holds for each reader and reports whether
-// any messages arrived.
-func pulled(readers []*frameReader) bool {
+// takeStarved moves the inproc stages found empty to dst. s.mu is held.
+func (s *Socket) takeStarved(dst []pipe.Puller) []pipe.Puller {
+	dst = append(dst, s.starved...)
+	clear(s.starved)
+	s.starved = s.starved[:0]
+	return dst
+}
+
+// pulled pulls from each and reports whether any messages arrived.
+func pulled(pullers []pipe.Puller) bool {
 	got := false
-	for _, r := range readers {
-		if r.pull() {
+	for _, p := range pullers {
+		if p.Pull() {
 			got = true
 		}
 	}
@@ -367,6 +386,8 @@ func (s *Socket) takeFrames(p *peerPipe, m *Msg) (ok bool) {
 	fs, ok, end := p.in.Pop(s.scratch[:0])
 	if ok {
 		m.fromFrames(fs, s.keepChunks)
+	} else if st := p.in.Stage(); st != nil && !slices.Contains(s.starved, st) {
+		s.starved = append(s.starved, st)
 	}
 	s.scratch = fs[:0]
 	if end {

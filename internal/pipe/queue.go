@@ -24,13 +24,17 @@ type Queue struct {
 	conflate bool    // keep only the newest message
 
 	// waits mirrors wWaiting for the consumer, which reports what it
-	// consumed (taking mu) early only when the producer waits for room.
-	waits atomic.Bool
+	// consumed (taking mu) early only when the producer waits for room;
+	// hungry mirrors rWaiting for a producer that stages messages.
+	waits  atomic.Bool
+	hungry atomic.Bool
 
 	// Consumer-only state.
 	r        []Frame
 	rPos     int
 	consumed int
+
+	stage Puller // the producer's staged messages, if it stages them
 
 	onReadable func() // called without locks when rWaiting is cleared
 	onWritable func() // called without locks when wWaiting is cleared
@@ -41,7 +45,79 @@ type Queue struct {
 // look again; onWritable when a producer that found it full may push again.
 // Either may be nil.
 func NewQueue(hwm int, onReadable, onWritable func()) *Queue {
-	return &Queue{hwm: hwm, rWaiting: true, onReadable: onReadable, onWritable: onWritable}
+	q := &Queue{hwm: hwm, onReadable: onReadable, onWritable: onWritable}
+	q.setRWaiting(true)
+	return q
+}
+
+// setRWaiting records whether the consumer waits for messages. mu is held
+// (or q is new).
+func (q *Queue) setRWaiting(on bool) {
+	q.rWaiting = on
+	if q.hungry.Load() != on {
+		q.hungry.Store(on)
+	}
+}
+
+// Hungry reports whether the consumer found the queue empty and waits: a
+// producer that stages messages hands them over at once then.
+func (q *Queue) Hungry() bool { return q.hungry.Load() }
+
+// PushStaged appends msgs whole messages held in frames, as a producer
+// that stages them hands them over; the high-water mark was respected by
+// the staging. It reports how many more messages the queue takes now
+// (a large number when it has no limit; at 0 the producer is notified
+// through onWritable when there is room) and false, taking nothing, if the
+// queue is closed.
+func (q *Queue) PushStaged(frames []Frame, msgs int) (room int, ok bool) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return 0, false
+	}
+	if msgs > 0 {
+		if q.conflate {
+			q.dropPendingLocked()
+			last := lastMessage(frames)
+			for _, f := range frames[:len(frames)-len(last)] {
+				f.Release()
+			}
+			frames, msgs = last, 1
+		}
+		q.w = append(q.w, frames...)
+		q.count += msgs
+	}
+	room = 1 << 30
+	if !q.conflate && q.hwm > 0 {
+		room = max(q.hwm-q.count, 0)
+		if room == 0 {
+			q.setWWaiting(true)
+		}
+	}
+	if msgs > 0 {
+		q.unlockAndNotify()
+	} else {
+		q.mu.Unlock()
+	}
+	return room, true
+}
+
+// A Puller hands over messages held back for the consumer; it reports
+// whether it handed over any. The consumer calls it holding no lock.
+type Puller interface{ Pull() bool }
+
+// SetStage records where the producer stages messages.
+func (q *Queue) SetStage(p Puller) {
+	q.mu.Lock()
+	q.stage = p
+	q.mu.Unlock()
+}
+
+// Stage returns where the producer stages messages, or nil.
+func (q *Queue) Stage() Puller {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.stage
 }
 
 // SetCallbacks replaces the notification callbacks.
@@ -179,7 +255,7 @@ func (q *Queue) PushBatch(frames []Frame, msgs int) bool {
 
 func (q *Queue) unlockAndNotify() {
 	wake := q.rWaiting
-	q.rWaiting = false
+	q.setRWaiting(false)
 	cb := q.onReadable
 	q.mu.Unlock()
 	if wake && cb != nil {
@@ -265,7 +341,7 @@ func (q *Queue) refill() bool {
 	q.r, q.w = q.w, q.r[:0]
 	q.rPos = 0
 	if len(q.r) == 0 {
-		q.rWaiting = true
+		q.setRWaiting(true)
 	}
 	q.unlockAndWakeWriter()
 	return len(q.r) > 0
