@@ -106,6 +106,7 @@ const stageMsgs = 64
 func newQueueOut(q *pipe.Queue, mu *sync.Mutex) *queueOut {
 	qo := &queueOut{q: q, mu: mu}
 	q.SetStage(&inprocStage{qo})
+	q.SetLowWater(true)
 	return qo
 }
 

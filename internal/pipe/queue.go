@@ -29,6 +29,11 @@ type Queue struct {
 	waits  atomic.Bool
 	hungry atomic.Bool
 
+	// reportAt is how many messages the consumer takes before it reports
+	// them while the producer waits (see SetLowWater).
+	reportAt atomic.Int32
+	lowWater bool
+
 	// Consumer-only state.
 	r        []Frame
 	rPos     int
@@ -47,7 +52,28 @@ type Queue struct {
 func NewQueue(hwm int, onReadable, onWritable func()) *Queue {
 	q := &Queue{hwm: hwm, onReadable: onReadable, onWritable: onWritable}
 	q.setRWaiting(true)
+	q.setReportAt()
 	return q
+}
+
+// SetLowWater makes a producer that waits for room wait until the
+// consumer has taken half the high-water mark (libzmq's low-water mark),
+// rather than 64 messages: fewer, larger hand-offs for a producer that
+// outpaces its consumer.
+func (q *Queue) SetLowWater(on bool) {
+	q.mu.Lock()
+	q.lowWater = on
+	q.setReportAt()
+	q.mu.Unlock()
+}
+
+// setReportAt derives reportAt. mu is held (or q is new).
+func (q *Queue) setReportAt() {
+	n := 64
+	if q.lowWater {
+		n = max(n, q.hwm/2)
+	}
+	q.reportAt.Store(int32(min(n, 1<<30)))
 }
 
 // setRWaiting records whether the consumer waits for messages. mu is held
@@ -131,6 +157,7 @@ func (q *Queue) SetCallbacks(onReadable, onWritable func()) {
 func (q *Queue) SetHWM(hwm int) {
 	q.mu.Lock()
 	q.hwm = hwm
+	q.setReportAt()
 	wake := q.wWaiting && !q.fullLocked()
 	if wake {
 		q.setWWaiting(false)
@@ -306,7 +333,7 @@ func (q *Queue) Pop(dst []Frame) (out []Frame, ok, end bool) {
 		}
 	}
 	q.consumed++
-	if q.consumed >= 64 && q.waits.Load() {
+	if q.consumed >= int(q.reportAt.Load()) && q.waits.Load() {
 		q.account()
 	}
 	return dst, true, false
