@@ -198,19 +198,28 @@ func (r *frameReader) Pull() bool {
 		signal(r.wake)
 		return false
 	}
-	if r.nowFn == nil {
-		r.nowFn = r.readNow
+	var msgs int
+	var derr error
+	if r.start < r.end {
+		// Whole messages the high-water mark held back come first.
+		msgs, derr = r.decode()
 	}
-	r.n, r.err = 0, nil
-	cerr := e.raw.Control(r.nowFn)
-	n, err := r.n, r.err
-	if cerr != nil || n == 0 || err != nil {
-		// Nothing there (or the end, or an error): the reader goroutine
-		// takes over, and wakes the receiver when bytes arrive.
-		signal(r.wake)
-		return false
+	if msgs == 0 && derr == nil {
+		if r.nowFn == nil {
+			r.nowFn = r.readNow
+		}
+		r.n, r.err = 0, nil
+		cerr := e.raw.Control(r.nowFn)
+		n, err := r.n, r.err
+		if cerr != nil || n == 0 || err != nil {
+			// Nothing there (or the end, or an error): the reader
+			// goroutine takes over, and wakes the receiver when bytes
+			// arrive.
+			signal(r.wake)
+			return false
+		}
+		msgs, derr = r.advance(n)
 	}
-	msgs, derr := r.advance(n)
 	if derr != nil {
 		// Make the reader goroutine stop and report it.
 		r.failed = derr
