@@ -280,6 +280,28 @@ func (s *Socket) recvInto(m *Msg) error {
 // what its connections already hold. waiters counts the goroutines waiting
 // on c, so that one that succeeds passes the signal on.
 func (s *Socket) do(ctx context.Context, block, pull bool, c chan struct{}, waiters *atomic.Int32, op func() error) error {
+	// The common case: one attempt that settles it, with nothing to pull.
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return s.closeErr
+	}
+	s.absorb()
+	err := op()
+	if err != errAgain && len(s.starved) == 0 {
+		s.mu.Unlock()
+		if err == nil && waiters.Load() > 0 {
+			signal(c)
+		}
+		return err
+	}
+	return s.doMore(ctx, block, pull, c, waiters, op, err)
+}
+
+// doMore continues do after an attempt that returned err: it pulls from
+// connections and inproc stages, waits, and tries again. s.mu is held on
+// entry.
+func (s *Socket) doMore(ctx context.Context, block, pull bool, c chan struct{}, waiters *atomic.Int32, op func() error, err error) error {
 	waiting := false
 	defer func() {
 		if waiting {
@@ -287,13 +309,6 @@ func (s *Socket) do(ctx context.Context, block, pull bool, c chan struct{}, wait
 		}
 	}()
 	for {
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			return s.closeErr
-		}
-		s.absorb()
-		err := op()
 		var buf [2 * maxInline]pipe.Puller
 		pullers := buf[:0]
 		if err == errAgain && pull {
@@ -312,19 +327,25 @@ func (s *Socket) do(ctx context.Context, block, pull bool, c chan struct{}, wait
 			}
 			return err
 		}
-		if pulled(pullers) {
-			continue
+		if !pulled(pullers) {
+			if !block {
+				return ErrWouldBlock
+			}
+			if !waiting {
+				waiting = true
+				waiters.Add(1)
+			}
+			if err := s.wait(ctx, c); err != nil {
+				return err
+			}
 		}
-		if !block {
-			return ErrWouldBlock
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return s.closeErr
 		}
-		if !waiting {
-			waiting = true
-			waiters.Add(1)
-		}
-		if err := s.wait(ctx, c); err != nil {
-			return err
-		}
+		s.absorb()
+		err = op()
 	}
 }
 
