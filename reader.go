@@ -76,12 +76,8 @@ func (e *engine) readLoop() error {
 	defer r.finish()
 	var standby *time.Timer
 	for {
-		for !e.lingering.Load() && e.p.in.Full() {
-			select {
-			case <-e.space:
-			case <-e.stop:
-				return net.ErrClosed
-			}
+		if err := e.waitRoom(); err != nil {
+			return err
 		}
 		if idle := monotime() - r.lastPull.Load(); e.raw != nil && idle < int64(standbyWindow) && !e.lingering.Load() {
 			if standby == nil {
@@ -104,6 +100,19 @@ func (e *engine) readLoop() error {
 			return err
 		}
 	}
+}
+
+// waitRoom waits while the pipe's inbound queue is full, unless the
+// connection is closing.
+func (e *engine) waitRoom() error {
+	for !e.lingering.Load() && e.p.in.Full() {
+		select {
+		case <-e.space:
+		case <-e.stop:
+			return net.ErrClosed
+		}
+	}
+	return nil
 }
 
 // readBlocking waits for bytes, reads them and queues the whole messages

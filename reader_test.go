@@ -37,7 +37,7 @@ func mixedFrame(i, j int) []byte {
 func mixedParts(i int) int { return 1 + i%3 }
 
 // A receiver that keeps up with a stream reads the connection itself (see
-// frameReader.pull) and takes turns with the connection's reader goroutine
+// frameReader.Pull) and takes turns with the connection's reader goroutine
 // for large bodies and when it runs dry: every message still arrives whole,
 // in order and intact.
 func TestReceiverReadsMixedStream(t *testing.T) {
@@ -119,6 +119,21 @@ func rawPush(t *testing.T, ep string) net.Conn {
 	return conn
 }
 
+// receiveUntil receives on s, counting messages in got, until ctx is done;
+// the channel it returns closes then.
+func receiveUntil(ctx context.Context, s *zmq.Socket, got *atomic.Int32) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var m zmq.Msg
+		defer m.Release()
+		for s.RecvMsg(ctx, &m) == nil {
+			got.Add(1)
+		}
+	}()
+	return done
+}
+
 // smallFrames encodes count single-frame messages of size bytes.
 func smallFrames(count, size int) []byte {
 	var b []byte
@@ -140,15 +155,7 @@ func TestInlineReadProtocolError(t *testing.T) {
 		conn := rawPush(t, ep)
 		var got atomic.Int32
 		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			var m zmq.Msg
-			defer m.Release()
-			for pull.RecvMsg(ctx, &m) == nil {
-				got.Add(1)
-			}
-		}()
+		done := receiveUntil(ctx, pull, &got)
 		conn.Write(smallFrames(500, 10))
 		// A command frame with the MORE flag is a protocol error.
 		conn.Write(append(smallFrames(10, 10), 0x05, 0x01, 'x'))
@@ -177,14 +184,8 @@ func TestInlineReadAnswersPing(t *testing.T) {
 	conn := rawPush(t, ep)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var m zmq.Msg
-		defer m.Release()
-		for pull.RecvMsg(ctx, &m) == nil {
-		}
-	}()
+	var got atomic.Int32
+	done := receiveUntil(ctx, pull, &got)
 	for i := 0; i < 20; i++ {
 		conn.Write(append(smallFrames(200, 10), command("PING", []byte{0, 10, 'c', byte('0' + i)})...))
 	}

@@ -128,12 +128,8 @@ func (e *engine) readRaw() error {
 	defer func() { c.Release() }()
 	end := 0
 	for {
-		for !e.lingering.Load() && e.p.in.Full() {
-			select {
-			case <-e.space:
-			case <-e.stop:
-				return net.ErrClosed
-			}
+		if err := e.waitRoom(); err != nil {
+			return err
 		}
 		if len(c.Buf)-end < 4096 {
 			c.Release()

@@ -101,18 +101,7 @@ func (q *Queue) PushStaged(frames []Frame, msgs int) (room int, ok bool) {
 		q.mu.Unlock()
 		return 0, false
 	}
-	if msgs > 0 {
-		if q.conflate {
-			q.dropPendingLocked()
-			last := lastMessage(frames)
-			for _, f := range frames[:len(frames)-len(last)] {
-				f.Release()
-			}
-			frames, msgs = last, 1
-		}
-		q.w = append(q.w, frames...)
-		q.count += msgs
-	}
+	q.appendLocked(frames, msgs)
 	room = 1 << 30
 	if !q.conflate && q.hwm > 0 {
 		room = max(q.hwm-q.count, 0)
@@ -266,7 +255,18 @@ func (q *Queue) PushBatch(frames []Frame, msgs int) bool {
 		q.mu.Unlock()
 		return false
 	}
-	if q.conflate && msgs > 0 {
+	q.appendLocked(frames, msgs)
+	q.unlockAndNotify()
+	return true
+}
+
+// appendLocked appends msgs whole messages held in frames; a conflating
+// queue keeps only the last. mu is held.
+func (q *Queue) appendLocked(frames []Frame, msgs int) {
+	if msgs == 0 {
+		return
+	}
+	if q.conflate {
 		q.dropPendingLocked()
 		last := lastMessage(frames)
 		for _, f := range frames[:len(frames)-len(last)] {
@@ -276,8 +276,6 @@ func (q *Queue) PushBatch(frames []Frame, msgs int) bool {
 	}
 	q.w = append(q.w, frames...)
 	q.count += msgs
-	q.unlockAndNotify()
-	return true
 }
 
 func (q *Queue) unlockAndNotify() {
