@@ -44,7 +44,6 @@ type Socket struct {
 	endpoints  map[string][]*endpoint
 	lastEP     string
 	closed     bool
-	scratch    []pipe.Frame
 	gen        uint64 // message generation, for de-duplicating fan-out
 	sendMsg    Msg    // the message being routed, see send
 	recvMsg    Msg
@@ -404,13 +403,12 @@ func (s *Socket) wait(ctx context.Context, c chan struct{}) error {
 // takeFrames pops the next message of p into m; false if p has none.
 // s.mu is held.
 func (s *Socket) takeFrames(p *peerPipe, m *Msg) (ok bool) {
-	fs, ok, end := p.in.Pop(s.scratch[:0])
+	fs, ok, end := p.in.Pop()
 	if ok {
 		m.fromFrames(fs, s.keepChunks)
 	} else if st := p.in.Stage(); st != nil && !slices.Contains(s.starved, st) {
 		s.starved = append(s.starved, st)
 	}
-	s.scratch = fs[:0]
 	if end {
 		s.pipeDrained(p)
 	}

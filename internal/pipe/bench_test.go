@@ -54,18 +54,16 @@ func signaller() (chan struct{}, func()) {
 func BenchmarkQueuePushPop(b *testing.B) {
 	q := pipe.NewQueue(1000, nil, nil)
 	f := pipe.MakeFrame(make([]byte, 64), 0, nil)
-	var dst []pipe.Frame
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if !q.Push(f) {
 			b.Fatal("push refused")
 		}
-		fs, ok, _ := q.Pop(dst[:0])
+		fs, ok, _ := q.Pop()
 		if !ok || len(fs) != 1 {
 			b.Fatal("pop failed")
 		}
-		dst = fs[:0]
 	}
 }
 
@@ -81,7 +79,6 @@ func BenchmarkQueueBatch(b *testing.B) {
 			for i := range frames {
 				frames[i] = pipe.MakeFrame(body, 0, nil)
 			}
-			var dst []pipe.Frame
 			b.ReportAllocs()
 			b.ResetTimer()
 			for n := 0; n < b.N; n += batch {
@@ -90,11 +87,9 @@ func BenchmarkQueueBatch(b *testing.B) {
 					b.Fatal("push refused")
 				}
 				for j := 0; j < k; j++ {
-					fs, ok, _ := q.Pop(dst[:0])
-					if !ok {
+					if _, ok, _ := q.Pop(); !ok {
 						b.Fatal("pop failed")
 					}
-					dst = fs[:0]
 				}
 			}
 		})
@@ -143,16 +138,14 @@ func BenchmarkQueueConcurrent(b *testing.B) {
 					n += k
 				}
 			}()
-			var dst []pipe.Frame
 			for n := 0; n < b.N; {
-				fs, ok, _ := q.Pop(dst[:0])
+				_, ok, _ := q.Pop()
 				if !ok {
 					if !wait(ctx, b, readable, "a message") {
 						break
 					}
 					continue
 				}
-				dst = fs[:0]
 				n++
 			}
 			b.StopTimer()

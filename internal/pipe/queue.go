@@ -308,11 +308,12 @@ func (q *Queue) Closed() bool {
 	return q.closed
 }
 
-// Pop appends the frames of the next message to dst. ok is false when no
-// message is queued; end is true when, moreover, the producer has closed the
-// queue. When ok is false the consumer will be notified through onReadable
-// once a message arrives. Pop must be called by one consumer at a time.
-func (q *Queue) Pop(dst []Frame) (out []Frame, ok, end bool) {
+// Pop returns the frames of the next message. They stay valid until the
+// consumer's next call on the queue. ok is false when no message is queued;
+// end is true when, moreover, the producer has closed the queue. When ok is
+// false the consumer will be notified through onReadable once a message
+// arrives. Pop must be called by one consumer at a time.
+func (q *Queue) Pop() (frames []Frame, ok, end bool) {
 	if q.conflate {
 		q.conflateRefill()
 	}
@@ -320,13 +321,12 @@ func (q *Queue) Pop(dst []Frame) (out []Frame, ok, end bool) {
 		q.mu.Lock()
 		end = q.closed && len(q.w) == 0
 		q.mu.Unlock()
-		return dst, false, end
+		return nil, false, end
 	}
+	start := q.rPos
 	for q.rPos < len(q.r) {
-		f := q.r[q.rPos]
 		q.rPos++
-		dst = append(dst, f)
-		if !f.More() {
+		if !q.r[q.rPos-1].More() {
 			break
 		}
 	}
@@ -334,7 +334,7 @@ func (q *Queue) Pop(dst []Frame) (out []Frame, ok, end bool) {
 	if q.consumed >= int(q.reportAt.Load()) && q.waits.Load() {
 		q.account()
 	}
-	return dst, true, false
+	return q.r[start:q.rPos:q.rPos], true, false
 }
 
 // Peek reports whether a message is ready without taking it. It registers
