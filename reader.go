@@ -33,6 +33,8 @@ type frameReader struct {
 	msgs       int          // whole messages in batch
 	partial    int          // where the partial message starts in batch
 	failed     error        // a protocol error an inline read found
+	dry        int          // inline reads in a row that found nothing
+	skip       int          // inline reads skipped since the last one tried
 
 	// The raw reads' results, and the functions bound to them once so
 	// that a read does not allocate.
@@ -54,6 +56,10 @@ type frameReader struct {
 	lastPull atomic.Int64 // monotonic time of the last inline read that queued messages
 	wake     chan struct{}
 }
+
+// After n inline reads in a row found nothing, only one receive in
+// 2^min(n, maxDryShift) that finds its socket empty reads again.
+const maxDryShift = 6
 
 // standbyWindow is how long the reader goroutine leaves a connection to a
 // receiver that reads it itself. Beyond it, the goroutine watches the
@@ -214,6 +220,16 @@ func (r *frameReader) Pull() bool {
 		msgs, derr = r.decode()
 	}
 	if msgs == 0 && derr == nil {
+		if r.dry > 0 {
+			// Reads that found nothing back off: a receiver that waits
+			// for each reply (REQ, REP) would pay a failed system call
+			// per message.
+			if r.skip++; r.skip < 1<<min(r.dry, maxDryShift) {
+				signal(r.wake)
+				return false
+			}
+			r.skip = 0
+		}
 		if r.nowFn == nil {
 			r.nowFn = r.readNow
 		}
@@ -224,9 +240,11 @@ func (r *frameReader) Pull() bool {
 			// Nothing there (or the end, or an error): the reader
 			// goroutine takes over, and wakes the receiver when bytes
 			// arrive.
+			r.dry++
 			signal(r.wake)
 			return false
 		}
+		r.dry = 0
 		msgs, derr = r.advance(n)
 	}
 	if derr != nil {
