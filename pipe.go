@@ -92,6 +92,8 @@ func (so *streamOut) close() { so.o.CloseLocked() }
 // queue had at the last hand-over), when the receiver waits for messages,
 // and when a receiver that found its queue empty asks for them (see
 // inprocStage). A send then costs no lock besides the socket's own.
+// Anything that asks whether a socket has messages without receiving (a
+// poller, ZMQ_EVENTS) must take the stages first, as a receive does.
 type queueOut struct {
 	q      *pipe.Queue
 	mu     *sync.Mutex  // the sending socket's
