@@ -194,7 +194,7 @@ func (r *frameReader) readNow(fd uintptr) {
 	r.n, _, r.err = readFD(fd, r.target())
 }
 
-// pull reads what the kernel already holds, without waiting, and reports
+// Pull reads what the kernel already holds, without waiting, and reports
 // whether whole messages were queued. It gives way when the reader
 // goroutine is busy; the end of the stream and errors are left for that
 // goroutine to find. The caller holds no socket lock.
