@@ -143,14 +143,21 @@ func (qo *queueOut) push(frames [][]byte, chunks []*pipe.Chunk) bool {
 // reports false, dropping the stage, when the queue is closed.
 func (qo *queueOut) flush() bool {
 	room, ok := qo.q.PushStaged(qo.stage, qo.staged)
-	if !ok {
+	qo.emptyStage(ok)
+	qo.room = room
+	return ok
+}
+
+// emptyStage empties the stage after a hand-over, releasing the frames
+// the queue did not take.
+func (qo *queueOut) emptyStage(taken bool) {
+	if !taken {
 		for _, f := range qo.stage {
 			f.Release()
 		}
 	}
 	clear(qo.stage)
-	qo.stage, qo.staged, qo.room = qo.stage[:0], 0, room
-	return ok
+	qo.stage, qo.staged = qo.stage[:0], 0
 }
 
 func (qo *queueOut) full() bool {
@@ -175,13 +182,7 @@ func (qo *queueOut) pending() bool { return qo.staged > 0 }
 // close hands over what is staged, whatever the high-water mark, as
 // libzmq's pipe holds what was sent, then ends the stream.
 func (qo *queueOut) close() {
-	if qo.staged > 0 && !qo.q.PushBatch(qo.stage, qo.staged) {
-		for _, f := range qo.stage {
-			f.Release()
-		}
-	}
-	clear(qo.stage)
-	qo.stage, qo.staged = qo.stage[:0], 0
+	qo.emptyStage(qo.staged == 0 || qo.q.PushBatch(qo.stage, qo.staged))
 	qo.q.Close()
 }
 

@@ -196,6 +196,19 @@ func awaitTopic(t *testing.T, pub end, sub end, topic string) {
 	})
 }
 
+// xpubPair links an XPUB and a peer of type peer, the XPUB ours when
+// oursXPub is set and the peer ours otherwise.
+func xpubPair(t *testing.T, oursXPub bool, peer zmq.Type, oursBinds bool, tr string) (xpub, other end) {
+	if oursXPub {
+		xpub, other = ourSide(t, zmq.XPub, sockOpts{}), theirSide(t, peer, sockOpts{})
+		link(t, xpub, other, oursBinds, tr)
+	} else {
+		xpub, other = theirSide(t, zmq.XPub, sockOpts{}), ourSide(t, peer, sockOpts{})
+		link(t, other, xpub, oursBinds, tr)
+	}
+	return xpub, other
+}
+
 // TestXPubSubscriptionMessages checks the subscription messages an XPUB
 // hands to its application for a SUB peer, each way round: the empty
 // subscription, a topic longer than a short ZMTP frame, duplicates (passed
@@ -211,14 +224,7 @@ func TestXPubSubscriptionMessages(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			bothWays(t, func(t *testing.T, oursBinds bool, tr string) {
-				var xpub, sub end
-				if oursXPub {
-					xpub, sub = ourSide(t, zmq.XPub, sockOpts{}), theirSide(t, zmq.Sub, sockOpts{})
-					link(t, xpub, sub, oursBinds, tr)
-				} else {
-					xpub, sub = theirSide(t, zmq.XPub, sockOpts{}), ourSide(t, zmq.Sub, sockOpts{})
-					link(t, sub, xpub, oursBinds, tr)
-				}
+				xpub, sub := xpubPair(t, oursXPub, zmq.Sub, oursBinds, tr)
 				sub.subscribe(t, "A")
 				expectPumping(t, xpub, sub, []byte("\x01A"))
 				sub.subscribe(t, "")
@@ -255,14 +261,7 @@ func TestXPubSubscriptionMessages(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			bothWays(t, func(t *testing.T, oursBinds bool, tr string) {
-				var xpub, xsub end
-				if oursXPub {
-					xpub, xsub = ourSide(t, zmq.XPub, sockOpts{}), theirSide(t, zmq.XSub, sockOpts{})
-					link(t, xpub, xsub, oursBinds, tr)
-				} else {
-					xpub, xsub = theirSide(t, zmq.XPub, sockOpts{}), ourSide(t, zmq.XSub, sockOpts{})
-					link(t, xsub, xpub, oursBinds, tr)
-				}
+				xpub, xsub := xpubPair(t, oursXPub, zmq.XSub, oursBinds, tr)
 				xsub.send(t, []byte("\x01A"))
 				expectPumping(t, xpub, xsub, []byte("\x01A"))
 				xsub.send(t, []byte("upstream"))

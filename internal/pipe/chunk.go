@@ -74,87 +74,43 @@ func newChunk(class int8) *Chunk {
 	var c *Chunk
 	switch class {
 	case 0:
-		b := new(struct {
-			Chunk
-			a [4 << 10]byte
-		})
-		b.Buf = b.a[:]
-		c = &b.Chunk
+		c = backed(func(a *[4 << 10]byte) []byte { return a[:] })
 	case 1:
-		b := new(struct {
-			Chunk
-			a [8 << 10]byte
-		})
-		b.Buf = b.a[:]
-		c = &b.Chunk
+		c = backed(func(a *[8 << 10]byte) []byte { return a[:] })
 	case 2:
-		b := new(struct {
-			Chunk
-			a [16 << 10]byte
-		})
-		b.Buf = b.a[:]
-		c = &b.Chunk
+		c = backed(func(a *[16 << 10]byte) []byte { return a[:] })
 	case 3:
-		b := new(struct {
-			Chunk
-			a [32 << 10]byte
-		})
-		b.Buf = b.a[:]
-		c = &b.Chunk
+		c = backed(func(a *[32 << 10]byte) []byte { return a[:] })
 	case 4:
-		b := new(struct {
-			Chunk
-			a [64 << 10]byte
-		})
-		b.Buf = b.a[:]
-		c = &b.Chunk
+		c = backed(func(a *[64 << 10]byte) []byte { return a[:] })
 	case 5:
-		b := new(struct {
-			Chunk
-			a [128 << 10]byte
-		})
-		b.Buf = b.a[:]
-		c = &b.Chunk
+		c = backed(func(a *[128 << 10]byte) []byte { return a[:] })
 	case 6:
-		b := new(struct {
-			Chunk
-			a [256 << 10]byte
-		})
-		b.Buf = b.a[:]
-		c = &b.Chunk
+		c = backed(func(a *[256 << 10]byte) []byte { return a[:] })
 	case 7:
-		b := new(struct {
-			Chunk
-			a [512 << 10]byte
-		})
-		b.Buf = b.a[:]
-		c = &b.Chunk
+		c = backed(func(a *[512 << 10]byte) []byte { return a[:] })
 	case 8:
-		b := new(struct {
-			Chunk
-			a [1 << 20]byte
-		})
-		b.Buf = b.a[:]
-		c = &b.Chunk
+		c = backed(func(a *[1 << 20]byte) []byte { return a[:] })
 	case 9:
-		b := new(struct {
-			Chunk
-			a [2 << 20]byte
-		})
-		b.Buf = b.a[:]
-		c = &b.Chunk
+		c = backed(func(a *[2 << 20]byte) []byte { return a[:] })
 	case 10:
-		b := new(struct {
-			Chunk
-			a [4 << 20]byte
-		})
-		b.Buf = b.a[:]
-		c = &b.Chunk
+		c = backed(func(a *[4 << 20]byte) []byte { return a[:] })
 	default:
 		panic("pipe: no chunk size class " + strconv.Itoa(int(class)))
 	}
 	c.class = class
 	return c
+}
+
+// backed allocates a chunk with its buffer, an array A, in the same
+// object; view slices the array.
+func backed[A any](view func(*A) []byte) *Chunk {
+	b := new(struct {
+		Chunk
+		a A
+	})
+	b.Buf = view(&b.a)
+	return &b.Chunk
 }
 
 // GetChunk returns a chunk of at least size bytes holding one reference.

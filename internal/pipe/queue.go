@@ -102,12 +102,8 @@ func (q *Queue) PushStaged(frames []Frame, msgs int) (room int, ok bool) {
 		return 0, false
 	}
 	q.appendLocked(frames, msgs)
-	room = 1 << 30
-	if !q.conflate && q.hwm > 0 {
-		room = max(q.hwm-q.count, 0)
-		if room == 0 {
-			q.setWWaiting(true)
-		}
+	if room = q.roomLocked(); room == 0 {
+		q.setWWaiting(true)
 	}
 	if msgs > 0 {
 		q.unlockAndNotify()
@@ -210,6 +206,10 @@ func (q *Queue) setWWaiting(on bool) {
 func (q *Queue) Room() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	return q.roomLocked()
+}
+
+func (q *Queue) roomLocked() int {
 	if q.conflate || q.hwm <= 0 {
 		return 1 << 30
 	}
