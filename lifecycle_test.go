@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -255,4 +257,36 @@ func TestConflate(t *testing.T) {
 		expect(t, pull, "9")
 		expectNothing(t, pull, 50*time.Millisecond)
 	})
+}
+
+// Closing a lingering socket while a connection is still in its handshake
+// neither crashes nor hangs: that connection has no stream to flush yet.
+func TestCloseDuringHandshake(t *testing.T) {
+	checkLeaks(t)
+	pull, err := zmq.NewSocket(zmq.Pull, zmq.Linger(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := bound(t, pull, "tcp")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Wait for the socket's signature: the engine is then in its handshake,
+	// waiting for ours, which never comes.
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(conn, make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- pull.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close hangs")
+	}
 }
