@@ -76,6 +76,20 @@
 // drops it on ROUTER (unless RouterMandatory). [Socket.TrySend] and
 // [Socket.TryRecv] never block: they return [ErrWouldBlock] (EAGAIN).
 //
+// # How messages move
+//
+// Each tcp or ipc connection has a writer goroutine that sends everything
+// queued since its last write in one system call, and a reader goroutine
+// that decodes large reads into the inbound queue, no further than RecvHWM.
+// A receive that finds the socket empty first reads what the kernel already
+// holds itself (on Unix); while such reads keep finding messages, the reader
+// goroutine stands aside, so a receiver that keeps up with a stream reads it
+// without a hand-off per batch. Over inproc a sender hands its messages over
+// in batches, at the latest when the receiver asks for them. None of this
+// changes what is delivered or how many messages a pipe holds. Throughput on
+// small messages depends on GOMAXPROCS (see BENCHMARKS.md); the library
+// leaves it alone.
+//
 // # Cancellation and deadlines
 //
 // Send and Recv take a [context.Context]: its cancellation or deadline ends a
