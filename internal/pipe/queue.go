@@ -34,10 +34,15 @@ type Queue struct {
 	reportAt atomic.Int32
 	lowWater bool
 
-	// Consumer-only state.
+	// Consumer-only state, written for every message, on cache lines of
+	// its own: a producer that reads hungry for every message it stages
+	// must not keep pulling the line the consumer writes.
+	_        cacheLinePad
 	r        []Frame
 	rPos     int
 	consumed int
+	stale    int // see dropStale
+	_        cacheLinePad
 
 	stage Puller // the producer's staged messages, if it stages them
 
@@ -362,7 +367,7 @@ func (q *Queue) refill() bool {
 	q.mu.Lock()
 	q.count -= q.consumed
 	q.consumed = 0
-	clear(q.r) // drop the consumed batch's references in one go
+	q.dropStale()
 	q.r, q.w = q.w, q.r[:0]
 	q.rPos = 0
 	if len(q.r) == 0 {
@@ -370,6 +375,23 @@ func (q *Queue) refill() bool {
 	}
 	q.unlockAndWakeWriter()
 	return len(q.r) > 0
+}
+
+// dropStale clears the references that consumed batches leave behind, but
+// only once the producer's batch is empty too. While messages stream, the
+// producer overwrites those slots as it appends; a consumer that cleared
+// them would take the cache lines the producer is about to write, which
+// costs more than the rest of a small message's hand-over. What a busy
+// stream leaves is at most one batch per buffer, and it is dropped as
+// soon as the consumer catches up. mu is held.
+func (q *Queue) dropStale() {
+	q.stale = max(q.stale, len(q.r))
+	if len(q.w) > 0 {
+		return
+	}
+	clear(q.r[:min(q.stale, cap(q.r))])
+	clear(q.w[:min(q.stale, cap(q.w))])
+	q.stale = 0
 }
 
 func (q *Queue) account() {
@@ -405,13 +427,14 @@ func (q *Queue) Drain() {
 	for _, f := range q.r[q.rPos:] {
 		f.Release()
 	}
-	q.r, q.rPos = q.r[:0], 0
+	q.rPos = len(q.r)
 	q.mu.Lock()
 	for _, f := range q.w {
 		f.Release()
 	}
-	clear(q.w)
 	q.w = q.w[:0]
+	q.dropStale()
+	q.r = q.r[:0]
 	q.count, q.consumed = 0, 0
 	wake := q.wWaiting
 	q.setWWaiting(false)
@@ -421,3 +444,8 @@ func (q *Queue) Drain() {
 		cb()
 	}
 }
+
+// cacheLinePad separates fields that different goroutines write, so that
+// they do not share a cache line (128 bytes covers the adjacent-line
+// prefetch of common x86 parts).
+type cacheLinePad [128]byte
