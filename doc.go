@@ -87,8 +87,11 @@
 // without a hand-off per batch. Over inproc a sender hands its messages over
 // in batches, at the latest when the receiver asks for them. None of this
 // changes what is delivered or how many messages a pipe holds. Throughput on
-// small messages depends on GOMAXPROCS (see BENCHMARKS.md); the library
-// leaves it alone.
+// small messages depends on how the Go scheduler places goroutines: on
+// GOMAXPROCS, and on Linux on the process's timer slack (50 µs by default),
+// which stretches the scheduler's short sleeps while it takes a woken
+// goroutine to an idle CPU. See BENCHMARKS.md; the library leaves both
+// alone.
 //
 // # Cancellation and deadlines
 //
