@@ -126,11 +126,7 @@ func TestClaimedSizeNotTrusted(t *testing.T) {
 
 	limited := newSock(t, zmq.Pull, zmq.MaxMsgSize(1000))
 	ep2 := bound(t, limited, "tcp")
-	conn, err := net.Dial("tcp", strings.TrimPrefix(ep2, "tcp://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dialTCP(t, ep2)
 	msg := append(greeting(3, 1, "NULL"), ready("PUSH")...)
 	msg = append(msg, 0x02)
 	msg = binary.BigEndian.AppendUint64(msg, 1001)
@@ -146,11 +142,7 @@ func TestRawZMTPPeer(t *testing.T) {
 	checkLeaks(t)
 	pull := newSock(t, zmq.Pull)
 	ep := bound(t, pull, "tcp")
-	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dialTCP(t, ep)
 	conn.SetDeadline(time.Now().Add(5 * time.Second))
 	// Send the signature only, as libzmq does, and expect the peer's
 	// signature before anything else: a peer waiting for all 64 bytes would

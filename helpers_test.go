@@ -3,6 +3,7 @@ package zmq_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -210,4 +211,29 @@ func recvAny(t testing.TB, socks []*zmq.Socket) (int, []string) {
 	}
 	t.Fatal("no message on any socket")
 	return -1, nil
+}
+
+// dialTCP opens a raw TCP connection to a tcp:// endpoint, closed when the
+// test ends.
+func dialTCP(t testing.TB, ep string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// pushPull binds a PULL socket over transport tr and connects a PUSH socket
+// to it.
+func pushPull(t testing.TB, tr string) (push, pull *zmq.Socket) {
+	t.Helper()
+	pull = newSock(t, zmq.Pull)
+	ep := bound(t, pull, tr)
+	push = newSock(t, zmq.Push)
+	if err := push.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	return push, pull
 }

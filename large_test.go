@@ -17,10 +17,7 @@ func TestLargeMessage(t *testing.T) {
 	for _, tr := range []string{"tcp", "ipc"} {
 		t.Run(tr, func(t *testing.T) {
 			checkLeaks(t)
-			pull := newSock(t, zmq.Pull)
-			ep := bound(t, pull, tr)
-			push := newSock(t, zmq.Push)
-			push.Connect(ep)
+			push, pull := pushPull(t, tr)
 			if err := push.Send(tctx(t), zmq.NewMsg([]byte("head"), body, []byte("tail"))); err != nil {
 				t.Fatal(err)
 			}
@@ -39,10 +36,7 @@ func TestLargeMessage(t *testing.T) {
 // very bytes that were sent.
 func TestInprocZeroCopy(t *testing.T) {
 	checkLeaks(t)
-	pull := newSock(t, zmq.Pull)
-	ep := bound(t, pull, "inproc")
-	push := newSock(t, zmq.Push)
-	push.Connect(ep)
+	push, pull := pushPull(t, "inproc")
 	body := make([]byte, 64<<10)
 	if err := push.Send(tctx(t), zmq.NewMsg(body)); err != nil {
 		t.Fatal(err)

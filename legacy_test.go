@@ -3,7 +3,6 @@ package zmq_test
 import (
 	"io"
 	"net"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -33,11 +32,7 @@ func TestLegacySubscriber(t *testing.T) {
 	checkLeaks(t)
 	pub := newSock(t, zmq.Pub)
 	ep := bound(t, pub, "tcp")
-	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dialTCP(t, ep)
 	handshakeRaw(t, conn, 0, "SUB")
 	conn.Write([]byte{0x00, 0x02, 0x01, 'A'})
 	want := []byte{0x00, 0x03, 'A', 'h', 'i'}
@@ -134,11 +129,7 @@ func TestZMTP20Peer(t *testing.T) {
 	checkLeaks(t)
 	router := newSock(t, zmq.Router)
 	ep := bound(t, router, "tcp")
-	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dialTCP(t, ep)
 	conn.SetDeadline(time.Now().Add(5 * time.Second))
 	greet := []byte{0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 1, byte(zmq.Dealer), 0x00, 3, 'o', 'l', 'd'}
 	conn.Write(greet)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -268,11 +267,7 @@ func TestCloseDuringHandshake(t *testing.T) {
 		t.Fatal(err)
 	}
 	ep := bound(t, pull, "tcp")
-	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dialTCP(t, ep)
 	// Wait for the socket's signature: the engine is then in its handshake,
 	// waiting for ours, which never comes.
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))

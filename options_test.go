@@ -2,8 +2,6 @@ package zmq_test
 
 import (
 	"errors"
-	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -59,10 +57,7 @@ func TestStreamNotifyOff(t *testing.T) {
 	checkLeaks(t)
 	st := newSock(t, zmq.Stream, zmq.StreamNotify(false))
 	ep := bound(t, st, "tcp")
-	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := dialTCP(t, ep)
 	conn.Write([]byte("data"))
 	m := recvStrings(t, st)
 	if len(m) != 2 || m[1] != "data" {

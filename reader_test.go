@@ -5,7 +5,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -42,12 +41,7 @@ func mixedParts(i int) int { return 1 + i%3 }
 // in order and intact.
 func TestReceiverReadsMixedStream(t *testing.T) {
 	forEachTransport(t, func(t *testing.T, tr string) {
-		pull := newSock(t, zmq.Pull)
-		ep := bound(t, pull, tr)
-		push := newSock(t, zmq.Push)
-		if err := push.Connect(ep); err != nil {
-			t.Fatal(err)
-		}
+		push, pull := pushPull(t, tr)
 		const n = 1500
 		ctx := tctx(t)
 		sent := make(chan error, 1)
@@ -91,11 +85,7 @@ func TestReceiverReadsMixedStream(t *testing.T) {
 // rawPush completes a ZMTP 3.1 handshake as a PUSH peer of ep.
 func rawPush(t *testing.T, ep string) net.Conn {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := dialTCP(t, ep)
 	conn.SetDeadline(time.Now().Add(5 * time.Second))
 	g := greeting(3, 1, "NULL")
 	conn.Write(g[:10])

@@ -8,12 +8,7 @@ import (
 
 func TestPushPullSmoke(t *testing.T) {
 	forEachTransport(t, func(t *testing.T, tr string) {
-		pull := newSock(t, zmq.Pull)
-		ep := bound(t, pull, tr)
-		push := newSock(t, zmq.Push)
-		if err := push.Connect(ep); err != nil {
-			t.Fatal(err)
-		}
+		push, pull := pushPull(t, tr)
 		send(t, push, "hello", "world")
 		expect(t, pull, "hello", "world")
 	})

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -42,11 +41,7 @@ func TestStreamRawTCP(t *testing.T) {
 	checkLeaks(t)
 	st := newSock(t, zmq.Stream)
 	ep := bound(t, st, "tcp")
-	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dialTCP(t, ep)
 	m, err := st.Recv(tctx(t))
 	if err != nil || len(m.Frames) != 2 || len(m.Frames[1]) != 0 {
 		t.Fatalf("connect notification %v %v", m, err)
