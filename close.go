@@ -65,5 +65,6 @@ func (s *Socket) close() {
 		s.terminatePipe(p)
 	}
 	s.mu.Unlock()
+	s.stopMonitors()
 	s.ctx.remove(s)
 }

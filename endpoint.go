@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/zmq-go/zmq/internal/transport"
 )
@@ -68,6 +69,7 @@ func (ep *endpoint) removeEngine(e *engine) {
 func (ep *endpoint) stop(linger bool) {
 	drain := linger && ep.persistent != nil && ep.s.pending(ep.persistent)
 	ep.mu.Lock()
+	first := !ep.stopped
 	ep.stopped = true
 	ep.draining = drain
 	engines := make([]*engine, 0, len(ep.engines))
@@ -75,8 +77,13 @@ func (ep *endpoint) stop(linger bool) {
 		engines = append(engines, e)
 	}
 	ep.mu.Unlock()
-	if ep.ln != nil {
-		ep.ln.Close()
+	if ep.ln != nil && first {
+		fd := connFD(ep.ln)
+		if err := ep.ln.Close(); err != nil {
+			ep.s.emit(EventCloseFailed, ep.name, errnoOf(err), err)
+		} else {
+			ep.s.emit(EventClosed, ep.name, fd, nil)
+		}
 	}
 	if !drain {
 		ep.cancel()
@@ -85,7 +92,7 @@ func (ep *endpoint) stop(linger bool) {
 		if linger {
 			e.linger()
 		} else {
-			e.kill()
+			e.close()
 		}
 	}
 }
@@ -103,19 +110,23 @@ func (ep *endpoint) isStopped() bool {
 	return ep.stopped
 }
 
-// mapNetError turns an operating-system error into the matching sentinel.
+// mapNetError joins an operating-system or transport error to the matching
+// sentinel, keeping it as the cause: both match with errors.Is.
 func mapNetError(err error) error {
+	var sentinel error
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE):
-		return fmt.Errorf("%w: %v", ErrAddrInUse, err)
+		sentinel = ErrAddrInUse
 	case errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, transport.ErrNoAddress):
-		return fmt.Errorf("%w: %v", ErrAddrNotAvailable, err)
+		sentinel = ErrAddrNotAvailable
 	case errors.Is(err, transport.ErrSyntax):
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+		sentinel = ErrInvalid
 	case errors.Is(err, transport.ErrScheme):
-		return ErrProtocolNotSupported
+		sentinel = ErrProtocolNotSupported
+	default:
+		return err
 	}
-	return err
+	return &causeError{sentinel: sentinel, cause: err}
 }
 
 func (s *Socket) tcpConfig() transport.TCPConfig {
@@ -165,9 +176,11 @@ func (s *Socket) bind(name string) error {
 		ln, addr, err = transport.ListenIPC(te.Addr)
 	}
 	if err != nil {
+		s.emit(EventBindFailed, name, errnoOf(err), err)
 		return mapNetError(err)
 	}
 	resolved := te.Scheme + "://" + addr
+	s.emit(EventListening, resolved, connFD(ln), nil)
 	ep := s.newEndpoint(resolved, transport.Endpoint{Scheme: te.Scheme, Addr: addr}, true)
 	ep.ln = ln
 	s.endpoints[resolved] = append(s.endpoints[resolved], ep)
@@ -305,16 +318,36 @@ func (s *Socket) removeEndpoint(name string, bind bool) error {
 	return nil
 }
 
+// Accept failures (out of descriptors, say) pause the accept loop,
+// doubling from minAcceptPause to maxAcceptPause, so that a process that
+// has run out does not spin on them; connections already served go on.
+const (
+	minAcceptPause = 5 * time.Millisecond
+	maxAcceptPause = time.Second
+)
+
 func (s *Socket) acceptLoop(ep *endpoint) {
 	defer s.wg.Done()
+	var pause time.Duration
 	for {
 		conn, err := ep.ln.Accept()
 		if err != nil {
 			if ep.isStopped() || errors.Is(err, net.ErrClosed) {
 				return
 			}
+			s.emit(EventAcceptFailed, ep.name, errnoOf(err), err)
+			pause = min(max(2*pause, minAcceptPause), maxAcceptPause)
+			t := time.NewTimer(pause)
+			select {
+			case <-t.C:
+			case <-ep.ctx.Done():
+				t.Stop()
+				return
+			}
 			continue
 		}
+		pause = 0
+		s.emitConn(EventAccepted, ep.name, conn, connFD(conn), nil)
 		s.mu.Lock()
 		cfg := s.tcpConfig()
 		s.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/zmq-go/zmq/internal/pipe"
@@ -55,12 +56,17 @@ func (s *Socket) terminatePipe(p *peerPipe) {
 	}
 }
 
-// terminatePipeLater terminates p and closes its connection, for use from
-// inside a pattern. s.mu is held.
-func (s *Socket) terminatePipeLater(p *peerPipe) {
+// terminatePipeAndConn terminates p and closes its connection, for use
+// from inside a pattern. s.mu is held, so the connection is closed on a
+// goroutine of its own (see engine.kill).
+func (s *Socket) terminatePipeAndConn(p *peerPipe) {
 	s.terminatePipe(p)
 	if e := p.eng; e != nil {
-		go e.kill()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			e.close()
+		}()
 	}
 }
 
@@ -80,8 +86,9 @@ func (s *Socket) takeFramesOwned(p *peerPipe, m *Msg) bool {
 	return ok
 }
 
-// serveConn runs one ZMTP connection to its end. It returns a
-// *protocolError if the peer broke the protocol.
+// serveConn runs one ZMTP connection to its end, and returns why it
+// ended: a *ProtocolError or *AuthError if the peer broke the protocol or
+// refused us, a *TimeoutError if it went silent.
 func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 	e := newEngine(s, conn, ep)
 	if !ep.addEngine(e) {
@@ -92,10 +99,14 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 	s.mu.Lock()
 	e.opts = s.opts
 	s.mu.Unlock()
+	fd := connFD(conn)
 
 	peer, legacy, err := e.handshake()
 	if err != nil {
 		conn.Close()
+		if !e.local.Load() {
+			s.handshakeFailed(ep, conn, fd, err)
+		}
 		return err
 	}
 
@@ -146,14 +157,21 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 	}
 	s.mu.Unlock()
 	ep.established.Store(true)
+	s.emitConn(EventHandshakeSucceeded, ep.name, conn, 0, nil)
 
+	e.startHeartbeat()
 	go e.writeLoop()
 	err = e.readLoop()
 	if !e.lingering.Load() {
 		e.kill()
 	}
 	<-e.wdone
+	e.hb.stop()
+	if e.finTimer != nil {
+		e.finTimer.Stop()
+	}
 	conn.Close()
+	err = e.reason(err)
 
 	s.mu.Lock()
 	p.eng = nil
@@ -165,12 +183,29 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 		s.terminatePipe(p)
 	}
 	s.mu.Unlock()
+	if !e.local.Load() && !e.lingering.Load() {
+		s.emitConn(EventDisconnected, ep.name, conn, fd, err)
+	}
 	return err
 }
 
-func isProtocol(err error) bool {
-	var pe *protocolError
-	return errors.As(err, &pe)
+// handshakeFailed reports a failed handshake to the monitors, as libzmq
+// does: the failure's kind, then the disconnection.
+func (s *Socket) handshakeFailed(ep *endpoint, conn net.Conn, fd uint32, err error) {
+	if !s.monAny.Load() {
+		return
+	}
+	var pe *ProtocolError
+	var ae *AuthError
+	switch {
+	case errors.As(err, &ae):
+		s.emitConn(EventHandshakeFailedAuth, ep.name, conn, uint32(ae.Status), err)
+	case errors.As(err, &pe):
+		s.emitConn(EventHandshakeFailedProtocol, ep.name, conn, uint32(pe.Code), err)
+	default:
+		s.emitConn(EventHandshakeFailedNoDetail, ep.name, conn, errnoOf(err), err)
+	}
+	s.emitConn(EventDisconnected, ep.name, conn, fd, err)
 }
 
 func typeByName(name string) Type {
@@ -201,38 +236,57 @@ func (e *engine) lingerLocked() {
 	signal(e.space)
 }
 
-// kill closes the connection at once.
+// kill closes the connection at once. Closing waits for a read in
+// progress, and the reader takes frameReader.mu, heartbeat.mu and
+// Socket.mu: kill must not be called with any of them held.
 func (e *engine) kill() {
 	e.stopWriter()
 	e.conn.Close()
 }
 
+// close closes the connection at once for the socket's own reasons (an
+// Unbind, a Disconnect, a Close without linger, a pattern dropping the
+// peer): the monitor hears of no disconnection.
+func (e *engine) close() {
+	e.local.Store(true)
+	e.kill()
+}
+
 // connectLoop dials an endpoint, serves each connection, and redials after
 // ReconnectInterval (with jitter, or doubling up to ReconnectIntervalMax)
-// until the endpoint is stopped or the peer breaks the protocol.
+// until the endpoint is stopped, the peer breaks the protocol, or a
+// condition of ReconnectStop is met.
 func (s *Socket) connectLoop(ep *endpoint) {
 	defer s.wg.Done()
 	s.mu.Lock()
 	base, maxIvl := s.opts.reconnectIvl, s.opts.reconnectIvlMax
+	stop := s.opts.reconnectStop
 	cfg := s.tcpConfig()
 	s.mu.Unlock()
 	ivl := base
 	for {
-		var conn net.Conn
-		var err error
-		if ep.te.Scheme == "tcp" {
-			conn, err = transport.DialTCP(ep.ctx, ep.te.Addr, cfg)
-		} else {
-			conn, err = transport.DialIPC(ep.ctx, ep.te.Addr)
-		}
-		if err == nil {
+		conn, err := s.dial(ep, cfg)
+		switch {
+		case err != nil:
+			if ep.ctx.Err() != nil {
+				return
+			}
+			s.emit(EventClosed, ep.name, errnoOf(err), err)
+			if stop&StopOnConnRefused != 0 && errors.Is(err, syscall.ECONNREFUSED) {
+				s.giveUp(ep)
+				return
+			}
+		default:
+			s.emitConn(EventConnected, ep.name, conn, connFD(conn), nil)
 			err = s.serveConnOf(conn, ep)
-			if isProtocol(err) {
+			established := ep.established.Swap(false)
+			if isProtocol(err) || !established && stop&StopOnHandshakeFailed != 0 && ep.ctx.Err() == nil {
+				s.giveUp(ep)
 				return
 			}
 			// Back off again from the start only after a connection that
 			// completed its handshake.
-			if ep.established.Swap(false) {
+			if established {
 				ivl = base
 			}
 		}
@@ -240,11 +294,7 @@ func (s *Socket) connectLoop(ep *endpoint) {
 			return
 		}
 		if base < 0 {
-			s.mu.Lock()
-			if ep.persistent != nil {
-				s.terminatePipe(ep.persistent)
-			}
-			s.mu.Unlock()
+			s.giveUp(ep)
 			return
 		}
 		wait := ivl
@@ -254,6 +304,7 @@ func (s *Socket) connectLoop(ep *endpoint) {
 		if maxIvl > base {
 			ivl = min(2*ivl, maxIvl)
 		}
+		s.emit(EventConnectRetried, ep.name, uint32(wait.Milliseconds()), nil)
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -261,6 +312,25 @@ func (s *Socket) connectLoop(ep *endpoint) {
 			t.Stop()
 			return
 		}
+	}
+}
+
+// dial makes one connection attempt to a connected endpoint.
+func (s *Socket) dial(ep *endpoint, cfg transport.TCPConfig) (net.Conn, error) {
+	if ep.te.Scheme == "tcp" {
+		s.emit(EventConnectDelayed, ep.name, 0, nil)
+		return transport.DialTCP(ep.ctx, ep.te.Addr, cfg)
+	}
+	return transport.DialIPC(ep.ctx, ep.te.Addr)
+}
+
+// giveUp ends a connected endpoint's reconnection: its queue goes, as
+// libzmq's session does.
+func (s *Socket) giveUp(ep *endpoint) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ep.persistent != nil {
+		s.terminatePipe(ep.persistent)
 	}
 }
 

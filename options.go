@@ -36,6 +36,10 @@ type options struct {
 	invertMatching    bool
 	streamNotify      bool
 	connectRoutingID  []byte
+	heartbeatIvl      time.Duration
+	heartbeatTimeout  time.Duration // < 0: heartbeatIvl
+	heartbeatTTL      time.Duration
+	reconnectStop     ReconnectStopFlags
 }
 
 func defaultOptions() options {
@@ -52,6 +56,7 @@ func defaultOptions() options {
 		tcpKeepaliveIdle:  -1,
 		tcpKeepaliveIntvl: -1,
 		streamNotify:      true,
+		heartbeatTimeout:  -1,
 	}
 }
 

@@ -55,6 +55,10 @@ type frameReader struct {
 	// finds the socket empty (wake), or has not read for standbyWindow.
 	lastPull atomic.Int64 // monotonic time of the last inline read that queued messages
 	wake     chan struct{}
+
+	// reads counts the reads that returned bytes, by either driver: the
+	// heartbeat's sign of life.
+	reads atomic.Uint64
 }
 
 // After n inline reads in a row found nothing, only one receive in
@@ -112,11 +116,14 @@ func (e *engine) readLoop() error {
 // connection is closing.
 func (e *engine) waitRoom() error {
 	for !e.lingering.Load() && e.p.in.Full() {
+		e.paused.Store(true)
 		select {
 		case <-e.space:
 		case <-e.stop:
+			e.paused.Store(false)
 			return net.ErrClosed
 		}
+		e.paused.Store(false)
 	}
 	return nil
 }
@@ -202,7 +209,19 @@ func (r *frameReader) Pull() bool {
 	if !r.mu.TryLock() {
 		return false
 	}
-	defer r.mu.Unlock()
+	got := r.pullLocked()
+	failed := r.failed
+	r.mu.Unlock()
+	if failed != nil {
+		// The reader goroutine stops, and the connection reports it.
+		// Not under mu: closing waits for the reader goroutine's read.
+		r.e.fail(failed)
+	}
+	return got
+}
+
+// pullLocked is Pull with mu held.
+func (r *frameReader) pullLocked() bool {
 	e := r.e
 	if r.c == nil || r.failed != nil || e.lingering.Load() {
 		return false
@@ -248,9 +267,7 @@ func (r *frameReader) Pull() bool {
 		msgs, derr = r.advance(n)
 	}
 	if derr != nil {
-		// Make the reader goroutine stop and report it.
 		r.failed = derr
-		e.conn.SetReadDeadline(time.Now())
 		return false
 	}
 	if msgs == 0 {
@@ -292,6 +309,9 @@ func (r *frameReader) target() []byte {
 // advance takes n bytes read into the target, then decodes and queues
 // what became whole. mu is held.
 func (r *frameReader) advance(n int) (int, error) {
+	if n > 0 {
+		r.reads.Add(1)
+	}
 	if lg := r.large; lg != nil {
 		r.largeHave += n
 		if uint64(r.largeHave) < r.largeSize {
@@ -370,10 +390,10 @@ func (r *frameReader) decode() (int, error) {
 			break
 		}
 		if err != nil {
-			return queue(), protoErr(err)
+			return queue(), protocolErr(ProtocolMalformedCommand, err)
 		}
 		if maxSize >= 0 && size > uint64(maxSize) {
-			return queue(), protoErr(ErrMsgTooLarge)
+			return queue(), protocolErr(ProtocolUnspecified, ErrMsgTooLarge)
 		}
 		if have := uint64(len(buf) - hn); have < size {
 			if size < largeBody {
@@ -423,18 +443,21 @@ func (r *frameReader) push() int {
 func (r *frameReader) command(body []byte) error {
 	name, data, err := zmtp.ParseCommand(body)
 	if err != nil {
-		return protoErr(err)
+		return protocolErr(ProtocolMalformedCommand, err)
 	}
 	switch name {
 	case zmtp.CmdPing:
-		_, ctx, err := zmtp.ParsePing(data)
+		ttl, ctx, err := zmtp.ParsePing(data)
 		if err != nil {
-			return protoErr(err)
+			return protocolErr(ProtocolMalformedCommand, err)
 		}
 		r.e.out.PushCommand(zmtp.AppendPong(nil, ctx))
+		if ttl > 0 {
+			r.e.hb.pinged(time.Duration(ttl)*100*time.Millisecond, r.reads.Load())
+		}
 	case zmtp.CmdSubscribe, zmtp.CmdCancel:
 		if r.partial != len(r.batch) {
-			return protoErr(errors.New("subscription inside a multipart message"))
+			return protocolErr(ProtocolUnexpectedCommand, errors.New("subscription inside a multipart message"))
 		}
 		b := make([]byte, 1+len(data))
 		if name == zmtp.CmdSubscribe {
@@ -445,8 +468,7 @@ func (r *frameReader) command(body []byte) error {
 		r.msgs++
 		r.partial = len(r.batch)
 	case zmtp.CmdError:
-		reason, _ := zmtp.ParseError(data)
-		return protoErr(errors.New("peer sent ERROR: " + reason))
+		return peerError(data)
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func (x *routerPattern) attach(p *peerPipe) bool {
 		delete(x.byID, string(id))
 		old.routingID = x.autoID()
 		x.byID[string(old.routingID)] = old
-		x.s.terminatePipeLater(old)
+		x.s.terminatePipeAndConn(old)
 	}
 	p.routingID = id
 	x.byID[string(id)] = p

@@ -73,6 +73,13 @@ type Socket struct {
 
 	wg        sync.WaitGroup // goroutines the socket started
 	closeOnce sync.Once
+
+	// Monitors. monMu is a leaf lock: see emit.
+	monMu     sync.Mutex
+	monitors  []*Monitor
+	wireMon   *wireMonitor
+	monClosed bool
+	monAny    atomic.Bool
 }
 
 // NewSocket returns a socket of type t in context c, with the options

@@ -100,6 +100,10 @@ func (s *Socket) serveRaw(conn net.Conn, ep *endpoint) error {
 	notify := s.opts.streamNotify
 	s.mu.Unlock()
 	ep.established.Store(true)
+	fd := connFD(conn)
+	// A raw connection has no handshake: it succeeds at once, as libzmq's
+	// raw engine reports it.
+	s.emitConn(EventHandshakeSucceeded, ep.name, conn, 0, nil)
 	if notify {
 		p.in.PushBatch([]pipe.Frame{pipe.MakeFrame([]byte{}, 0, nil)}, 1)
 	}
@@ -110,7 +114,11 @@ func (s *Socket) serveRaw(conn net.Conn, ep *endpoint) error {
 		e.kill()
 	}
 	<-e.wdone
+	if e.finTimer != nil {
+		e.finTimer.Stop()
+	}
 	conn.Close()
+	err = e.reason(err)
 	s.mu.Lock()
 	p.eng = nil
 	// Under the lock, so no send sees the peer after its notification.
@@ -119,6 +127,9 @@ func (s *Socket) serveRaw(conn net.Conn, ep *endpoint) error {
 	}
 	s.terminatePipe(p)
 	s.mu.Unlock()
+	if !e.local.Load() && !e.lingering.Load() {
+		s.emitConn(EventDisconnected, ep.name, conn, fd, err)
+	}
 	return err
 }
 

@@ -109,6 +109,12 @@ func FuzzCommand(f *testing.F) {
 			if err != nil {
 				return
 			}
+			if len(data) > 2+MaxPingContextSize {
+				if len(ctx) != MaxPingContextSize {
+					t.Fatalf("long PING context cut to %d bytes", len(ctx))
+				}
+				return
+			}
 			enc = AppendPing(nil, ttl, ctx)
 		case CmdPong:
 			enc = AppendPong(nil, data)

@@ -18,14 +18,18 @@ func AppendPing(b []byte, ttlDeciseconds uint16, context []byte) []byte {
 }
 
 // ParsePing parses the data of a PING command into its time-to-live in
-// deciseconds and its context, which aliases data. It returns
-// ErrMalformedCommand if data is shorter than 2 bytes or the context is
-// longer than MaxPingContextSize.
+// deciseconds and its context, which aliases data. A context longer than
+// MaxPingContextSize is cut to that size, as libzmq's PONG echoes it. It
+// returns ErrMalformedCommand if data is shorter than 2 bytes.
 func ParsePing(data []byte) (ttl uint16, context []byte, err error) {
-	if len(data) < 2 || len(data) > 2+MaxPingContextSize {
+	if len(data) < 2 {
 		return 0, nil, ErrMalformedCommand
 	}
-	return binary.BigEndian.Uint16(data), data[2:], nil
+	context = data[2:]
+	if len(context) > MaxPingContextSize {
+		context = context[:MaxPingContextSize]
+	}
+	return binary.BigEndian.Uint16(data), context, nil
 }
 
 // AppendPong appends a PONG command frame echoing a PING's context. A context
