@@ -24,9 +24,9 @@ type heartbeat struct {
 	timeout time.Duration // for an answer to our PING
 	ttl     uint16        // deciseconds announced in our PINGs
 
-	mu      sync.Mutex
-	t       *time.Timer
-	stopped bool
+	mu       sync.Mutex
+	t        *time.Timer
+	stopped  bool
 	nextPing time.Time // when our next PING is due; zero: none
 
 	// An unanswered PING of ours: when it went, and the read count then.
