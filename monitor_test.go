@@ -302,3 +302,27 @@ func TestMonitorTo(t *testing.T) {
 		t.Errorf("decoding one frame: %v", err)
 	}
 }
+
+// A frame above MaxMsgSize in the data phase is a protocol error: the
+// connection is dropped with a *ProtocolError wrapping ErrMsgTooLarge, and a
+// connecting socket does not reconnect (libzmq's policy, D10 and B10). A
+// frame of exactly the limit is accepted.
+func TestMaxMsgSizeStopsReconnect(t *testing.T) {
+	checkLeaks(t)
+	push := newSock(t, zmq.Push, zmq.Linger(0))
+	ep := bound(t, push, "tcp")
+	pull := newSock(t, zmq.Pull, zmq.MaxMsgSize(10), zmq.ReconnectInterval(10*time.Millisecond))
+	m := pull.Monitor(zmq.EventAll)
+	pull.Connect(ep)
+	expectEvents(t, m, zmq.EventConnectDelayed, zmq.EventConnected, zmq.EventHandshakeSucceeded)
+	send(t, push, "0123456789")
+	expect(t, pull, "0123456789")
+	send(t, push, "0123456789A")
+	ev := expectEvents(t, m, zmq.EventDisconnected)[0]
+	var pe *zmq.ProtocolError
+	if !errors.As(ev.Err, &pe) || !errors.Is(ev.Err, zmq.ErrMsgTooLarge) {
+		t.Fatalf("DISCONNECTED cause: %v", ev.Err)
+	}
+	// Ten reconnect intervals, and no attempt.
+	expectNoEvent(t, m, 100*time.Millisecond)
+}
