@@ -34,7 +34,7 @@ func ExampleSocket_Monitor() {
 // closed, and a connecting socket reconnects. The monitor says why.
 func ExampleHeartbeatInterval() {
 	dealer, _ := zmq.NewSocket(zmq.Dealer,
-		zmq.HeartbeatInterval(time.Second), // a PING every second
+		zmq.HeartbeatInterval(time.Second),  // a PING every second
 		zmq.HeartbeatTimeout(3*time.Second), // closed after 3s of silence
 		zmq.HeartbeatTTL(10*time.Second),    // the peer may close after 10s
 	)
