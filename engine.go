@@ -96,6 +96,7 @@ func (e *engine) writeLoop() {
 				e.finTimer = time.AfterFunc(finWait, e.kill)
 				return
 			}
+			b.Trim()
 			select {
 			case <-e.out.Wake():
 				continue

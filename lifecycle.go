@@ -155,6 +155,7 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 			s.inline = append(s.inline, &e.rd)
 		}
 	}
+	s.startJanitor()
 	s.mu.Unlock()
 	ep.established.Store(true)
 	s.emitConn(EventHandshakeSucceeded, ep.name, conn, 0, nil)

@@ -26,7 +26,8 @@ type frameReader struct {
 	e *engine
 
 	mu         sync.Mutex
-	c          *pipe.Chunk  // the chunk being filled; nil when done
+	c          *pipe.Chunk  // the chunk being filled; nil when done or idle (see trim)
+	done       bool         // the reader goroutine has ended
 	start, end int          // undecoded bytes are c.Buf[start:end]
 	limit      int          // how far the next read into c may fill
 	batch      []pipe.Frame // whole messages, then the frames of a partial one
@@ -57,8 +58,9 @@ type frameReader struct {
 	wake     chan struct{}
 
 	// reads counts the reads that returned bytes, by either driver: the
-	// heartbeat's sign of life.
-	reads atomic.Uint64
+	// heartbeat's sign of life, and how trim knows a connection is idle.
+	reads     atomic.Uint64
+	trimReads uint64 // reads at the last trim; guarded by mu
 }
 
 // After n inline reads in a row found nothing, only one receive in
@@ -79,10 +81,6 @@ func monotime() int64 { return int64(time.Since(monoBase)) }
 // readLoop runs the reader goroutine's side until the connection fails.
 func (e *engine) readLoop() error {
 	r := &e.rd
-	r.mu.Lock()
-	r.c = pipe.GetChunk(pipe.ChunkSize)
-	r.limit = len(r.c.Buf)
-	r.mu.Unlock()
 	defer r.finish()
 	var standby *time.Timer
 	for {
@@ -223,7 +221,7 @@ func (r *frameReader) Pull() bool {
 // pullLocked is Pull with mu held.
 func (r *frameReader) pullLocked() bool {
 	e := r.e
-	if r.c == nil || r.failed != nil || e.lingering.Load() {
+	if r.done || r.failed != nil || e.lingering.Load() {
 		return false
 	}
 	if r.large != nil {
@@ -294,6 +292,11 @@ func (r *frameReader) target() []byte {
 		}
 		return r.large.Buf[r.largeHave:]
 	}
+	if r.c == nil {
+		// Given back while idle: take a chunk again.
+		r.c = pipe.GetChunk(pipe.ChunkSize)
+		r.start, r.end, r.limit = 0, 0, len(r.c.Buf)
+	}
 	if r.end == len(r.c.Buf) {
 		// Full: move the undecoded tail into a fresh chunk.
 		nc := pipe.GetChunk(pipe.ChunkSize)
@@ -359,6 +362,28 @@ func (r *frameReader) finish() {
 	if r.large != nil {
 		r.large.Release()
 		r.large = nil
+	}
+	if r.c != nil {
+		r.c.Release()
+		r.c = nil
+	}
+	r.done = true
+}
+
+// trim gives back the receive chunk of a connection that has read nothing
+// since the last trim, when nothing is left in it to decode, so that idle
+// connections hold no receive buffer: the next read takes one again. It
+// gives way if a read is in progress.
+func (r *frameReader) trim() {
+	if !r.mu.TryLock() {
+		return
+	}
+	defer r.mu.Unlock()
+	reads := r.reads.Load()
+	idle := reads == r.trimReads
+	r.trimReads = reads
+	if !idle || r.done || r.c == nil || r.large != nil || r.start != r.end || len(r.batch) > 0 {
+		return
 	}
 	r.c.Release()
 	r.c = nil

@@ -73,6 +73,7 @@ type Socket struct {
 
 	wg        sync.WaitGroup // goroutines the socket started
 	closeOnce sync.Once
+	janitorOn bool // see janitor; guarded by mu
 
 	// Monitors. monMu is a leaf lock: see emit.
 	monMu     sync.Mutex

@@ -2,6 +2,7 @@ package pipe
 
 import (
 	"net"
+	"slices"
 	"sync"
 
 	"github.com/zmq-go/zmq/internal/zmtp"
@@ -225,6 +226,16 @@ func (b *Batch) Done() {
 	if len(b.own) > 2 {
 		b.own = b.own[:2]
 	}
+}
+
+// maxIdleBuffer is the largest buffer a batch keeps for reuse while its
+// writer is idle.
+const maxIdleBuffer = 16 << 10
+
+// Trim drops the buffers kept for reuse that a burst grew beyond
+// maxIdleBuffer, for a writer going idle: an idle connection holds little.
+func (b *Batch) Trim() {
+	b.own = slices.DeleteFunc(b.own, func(buf []byte) bool { return cap(buf) > maxIdleBuffer })
 }
 
 // Pending reports whether anything waits to be written. The caller holds

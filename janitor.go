@@ -1,0 +1,47 @@
+package zmq
+
+import "time"
+
+// idleTrim is how long a connection reads nothing before it gives back its
+// receive buffer (see frameReader.trim). A variable for the tests.
+var idleTrim = time.Second
+
+// startJanitor starts the socket's janitor unless it runs. s.mu is held.
+func (s *Socket) startJanitor() {
+	if s.janitorOn || s.closed {
+		return
+	}
+	s.janitorOn = true
+	s.wg.Add(1)
+	go s.janitor()
+}
+
+// janitor trims the receive buffers of idle connections every idleTrim,
+// for as long as the socket has connections. One goroutine per socket does
+// it, rather than a timer per connection.
+func (s *Socket) janitor() {
+	defer s.wg.Done()
+	t := time.NewTicker(idleTrim)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-s.done:
+			return
+		}
+		s.mu.Lock()
+		live := 0
+		for p := range s.pipes {
+			if e := p.eng; e != nil {
+				live++
+				e.rd.trim() // frameReader.mu before Socket.mu, but trim only tries it
+			}
+		}
+		if live == 0 {
+			s.janitorOn = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+	}
+}
