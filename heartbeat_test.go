@@ -174,3 +174,26 @@ func TestHeartbeatOptions(t *testing.T) {
 	}
 	s.Close()
 }
+
+// A receiver whose inbound queue is full stops reading its connection: the
+// silence that follows is its own, and heartbeats do not take it for a
+// dead peer.
+func TestHeartbeatPausedReaderIsNotSilentPeer(t *testing.T) {
+	checkLeaks(t)
+	pull := newSock(t, zmq.Pull, zmq.RecvHWM(10),
+		zmq.HeartbeatInterval(10*time.Millisecond), zmq.HeartbeatTimeout(20*time.Millisecond))
+	m := pull.Monitor(zmq.EventDisconnected)
+	ep := bound(t, pull, "tcp")
+	push := newSock(t, zmq.Push, zmq.SendHWM(0))
+	push.Connect(ep)
+	const n = 5000
+	for i := 0; i < n; i++ {
+		send(t, push, "message")
+	}
+	// The application does not receive for 15 timeouts.
+	expectNoEvent(t, m, 300*time.Millisecond)
+	for i := 0; i < n; i++ {
+		recvStrings(t, pull)
+	}
+	expectNoEvent(t, m, 0)
+}
