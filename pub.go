@@ -4,6 +4,10 @@ package zmq
 // is a prefix of its first frame; a subscriber at its high-water mark misses
 // the message (RFC 29). XPUB also passes subscriptions up to the
 // application.
+//
+// Subscriptions have no length limit of their own, as in libzmq: a
+// subscriber's frames are bounded by MaxMsgSize when it is set, and the trie
+// stores any subscription in about its own size (see subTrie).
 type pubPattern struct {
 	s       *Socket
 	xpub    bool
