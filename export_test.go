@@ -72,3 +72,17 @@ func LastQueued(s *Socket) string {
 	}
 	return ""
 }
+
+// SubscriptionCount returns the number of distinct (prefix, peer)
+// subscriptions a PUB or XPUB holds, or of prefixes a SUB holds.
+func SubscriptionCount(s *Socket) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch x := s.pat.(type) {
+	case *pubPattern:
+		return x.subs.n
+	case *subPattern:
+		return x.subs.n
+	}
+	return 0
+}

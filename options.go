@@ -192,7 +192,11 @@ func ConnectTimeout(d time.Duration) Option {
 }
 
 // MaxMsgSize sets ZMQ_MAXMSGSIZE: a peer that sends a frame larger than n
-// bytes is disconnected. Default -1: no limit.
+// bytes is disconnected. Default -1: no limit. On a PUB or XPUB this bounds
+// subscriptions too, as in libzmq: a subscription or cancel arrives in a
+// frame of the topic plus a few bytes (1 for a ZMTP 3.0 message, 10 for a
+// SUBSCRIBE command, 7 for CANCEL), and one larger than n disconnects the
+// subscriber before it reaches the socket.
 func MaxMsgSize(n int64) Option {
 	return func(s *Socket) error {
 		if n < 0 {
@@ -349,7 +353,7 @@ func StreamNotify(on bool) Option {
 
 // Subscribe sets ZMQ_SUBSCRIBE at creation: a SUB socket receives messages
 // whose first frame begins with prefix. An empty prefix matches everything.
-// See also [Socket.Subscribe].
+// See also [Socket.Subscribe], which tells how long a prefix may be.
 func Subscribe(prefix []byte) Option {
 	return func(s *Socket) error { return s.subscribe(prefix, true) }
 }

@@ -4,6 +4,10 @@ package zmq
 // is a prefix of its first frame; a subscriber at its high-water mark misses
 // the message (RFC 29). XPUB also passes subscriptions up to the
 // application.
+//
+// Subscriptions have no length limit of their own, as in libzmq: a
+// subscriber's frames are bounded by MaxMsgSize when it is set, and the trie
+// stores any subscription in about its own size (see subTrie).
 type pubPattern struct {
 	s       *Socket
 	xpub    bool
@@ -25,7 +29,11 @@ func (x *pubPattern) attach(p *peerPipe) bool {
 	return true
 }
 
+// detach removes p's subscriptions, after applying those it delivered
+// before it went, as libzmq does: an XPUB application sees them come and
+// go.
 func (x *pubPattern) detach(p *peerPipe) {
+	x.consume(p, true)
 	x.dist.remove(p)
 	if x.last == p {
 		x.last = nil
@@ -44,9 +52,14 @@ func (x *pubPattern) notify(kind byte, topic []byte) {
 	x.pending = append(x.pending, Msg{Frames: [][]byte{b}})
 }
 
-// readActivated consumes everything a subscriber sent: subscriptions, and
-// for XPUB any other message, which is passed to the application.
-func (x *pubPattern) readActivated(p *peerPipe) {
+// readActivated consumes everything a subscriber sent. A pipe already
+// detached may have had more queued since: its subscriptions are dropped,
+// or they would outlive it in the trie.
+func (x *pubPattern) readActivated(p *peerPipe) { x.consume(p, !p.gone) }
+
+// consume takes what p sent: subscriptions, applied if live, and for XPUB
+// any other message, which is passed to the application.
+func (x *pubPattern) consume(p *peerPipe, live bool) {
 	for {
 		var m Msg
 		if !x.s.takeFramesOwned(p, &m) {
@@ -58,6 +71,10 @@ func (x *pubPattern) readActivated(p *peerPipe) {
 			} else {
 				m.Release()
 			}
+			continue
+		}
+		if !live {
+			m.Release()
 			continue
 		}
 		f := m.Frames[0]

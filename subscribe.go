@@ -5,6 +5,12 @@ package zmq
 // every message. Subscriptions are counted: each needs its own Unsubscribe.
 // On an XPUB socket with XPubManual, Subscribe applies to the peer of the
 // last subscription message received.
+//
+// A prefix may be of any length, as in libzmq: the socket and its
+// publishers each keep a subscription in about its own size plus a small
+// constant, and add, match and remove it in time linear in its length. A
+// publisher with [MaxMsgSize] set refuses a subscription that arrives in a
+// larger frame: it disconnects the subscriber.
 func (s *Socket) Subscribe(prefix []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
