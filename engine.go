@@ -36,6 +36,7 @@ type engine struct {
 	local     atomic.Bool // closed by the socket's own doing (see close)
 	wdone     chan struct{}
 	finTimer  *time.Timer // closes a lingering connection the peer keeps open
+	trimW     chan struct{} // the janitor found the connection idle
 
 	// cause is why the connection was failed from outside the reader (a
 	// heartbeat timeout, a protocol error an inline read found): the
@@ -44,7 +45,7 @@ type engine struct {
 }
 
 func newEngine(s *Socket, conn net.Conn, ep *endpoint) *engine {
-	e := &engine{s: s, conn: conn, ep: ep, space: make(chan struct{}, 1), stop: make(chan struct{}), wdone: make(chan struct{})}
+	e := &engine{s: s, conn: conn, ep: ep, space: make(chan struct{}, 1), stop: make(chan struct{}), wdone: make(chan struct{}), trimW: make(chan struct{}, 1)}
 	e.rd.e = e
 	e.rd.wake = make(chan struct{}, 1)
 	return e
@@ -96,9 +97,13 @@ func (e *engine) writeLoop() {
 				e.finTimer = time.AfterFunc(finWait, e.kill)
 				return
 			}
-			b.Trim()
 			select {
 			case <-e.out.Wake():
+				continue
+			case <-e.trimW:
+				// Idle for a while (see Socket.janitor): give back what
+				// a burst grew.
+				b.Trim()
 				continue
 			case <-e.stop:
 				return

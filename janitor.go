@@ -16,7 +16,7 @@ func (s *Socket) startJanitor() {
 	go s.janitor()
 }
 
-// janitor trims the receive buffers of idle connections every idleTrim,
+// janitor trims the buffers of idle connections every idleTrim,
 // for as long as the socket has connections. One goroutine per socket does
 // it, rather than a timer per connection.
 func (s *Socket) janitor() {
@@ -34,7 +34,12 @@ func (s *Socket) janitor() {
 		for p := range s.pipes {
 			if e := p.eng; e != nil {
 				live++
-				e.rd.trim() // frameReader.mu before Socket.mu, but trim only tries it
+				// frameReader.mu comes before Socket.mu, but trim
+				// only tries it.
+				if e.rd.trim() && e.out != nil && !e.out.Pending() {
+					e.out.Trim()
+					signal(e.trimW)
+				}
 			}
 		}
 		if live == 0 {

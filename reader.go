@@ -374,19 +374,20 @@ func (r *frameReader) finish() {
 // since the last trim, when nothing is left in it to decode, so that idle
 // connections hold no receive buffer: the next read takes one again. It
 // gives way if a read is in progress.
-func (r *frameReader) trim() {
+func (r *frameReader) trim() (idle bool) {
 	if !r.mu.TryLock() {
-		return
+		return false
 	}
 	defer r.mu.Unlock()
 	reads := r.reads.Load()
-	idle := reads == r.trimReads
+	idle = reads == r.trimReads
 	r.trimReads = reads
 	if !idle || r.done || r.c == nil || r.large != nil || r.start != r.end || len(r.batch) > 0 {
-		return
+		return idle
 	}
 	r.c.Release()
 	r.c = nil
+	return true
 }
 
 // decode turns the bytes in the chunk into frames and queues the whole

@@ -233,9 +233,19 @@ func (b *Batch) Done() {
 const maxIdleBuffer = 16 << 10
 
 // Trim drops the buffers kept for reuse that a burst grew beyond
-// maxIdleBuffer, for a writer going idle: an idle connection holds little.
+// maxIdleBuffer, for a writer that has been idle a while: an idle
+// connection holds little. Trimming at every pause would cost an
+// allocation per batch.
 func (b *Batch) Trim() {
 	b.own = slices.DeleteFunc(b.own, func(buf []byte) bool { return cap(buf) > maxIdleBuffer })
+}
+
+// Trim drops the encoding buffer if a burst grew it beyond maxIdleBuffer
+// and nothing is pending. The caller holds the mutex.
+func (o *Out) Trim() {
+	if len(o.buf) == 0 && len(o.segs) == 0 && cap(o.buf) > maxIdleBuffer {
+		o.buf = nil
+	}
 }
 
 // Pending reports whether anything waits to be written. The caller holds
