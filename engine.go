@@ -35,7 +35,7 @@ type engine struct {
 	lingering atomic.Bool // the socket is closing: flush, half-close, drain
 	local     atomic.Bool // closed by the socket's own doing (see close)
 	wdone     chan struct{}
-	finTimer  *time.Timer // closes a lingering connection the peer keeps open
+	finTimer  *time.Timer   // closes a lingering connection the peer keeps open
 	trimW     chan struct{} // the janitor found the connection idle
 
 	// cause is why the connection was failed from outside the reader (a
