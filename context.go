@@ -9,6 +9,9 @@ import (
 // socket of the context. Most programs use the default context through
 // [NewSocket].
 type Context struct {
+	// mu guards the maps and terminated. It may be taken while holding one
+	// socket's mutex (a bind or an unbind), never the other way round,
+	// and nothing is locked under it; see the locking notes in inproc.go.
 	mu         sync.Mutex
 	sockets    map[*Socket]struct{}
 	inproc     map[string]*inprocListener
