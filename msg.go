@@ -17,11 +17,13 @@ import (
 // still be released or received into afterwards: the socket keeps its own
 // hold on the buffers it still needs.
 //
-// A message received with [Socket.RecvMsg] may point into a buffer shared
-// with other messages received on the same connection. Calling
-// [Msg.Release] when done lets the socket reuse that buffer; a message that
-// is never released is simply collected by the garbage collector. After
-// Release the frames' bytes must not be used: the socket may overwrite them.
+// A received message's frames may point into a buffer shared with other
+// messages received on the same connection. For a message received with
+// [Socket.RecvMsg], calling [Msg.Release] when done lets the socket reuse
+// that buffer; a message that is never released, or was received with
+// [Socket.Recv], is simply collected by the garbage collector. After
+// Release the bytes of a RecvMsg message must not be used: the socket may
+// overwrite them.
 //
 // A Msg value is a view: copying it (by assignment, or by passing or
 // storing it by value) copies the Frames slice header and the link to the
@@ -34,8 +36,11 @@ import (
 //   - Release empties the Frames of the copy it is called on and of no
 //     other: the other copies' Frames keep their length and slices, but
 //     after the release their bytes belong to the socket again.
-//   - RecvMsg into any copy ends the previous message for all of them, as
-//     Release does, and refills the shared frame list in place.
+//   - RecvMsg (or TryRecvMsg) into any copy ends the previous message for
+//     all of them, as Release does, and refills the shared frame list in
+//     place. A copy stays linked to the Msg it was copied from: releasing
+//     a copy taken before a later RecvMsg releases the message that RecvMsg
+//     received.
 //   - Copies must not be used from different goroutines at the same time;
 //     hand a message to another goroutine rather than sharing it.
 //
