@@ -2,19 +2,23 @@
 // pure Go, with no cgo. Its sockets talk to libzmq, pyzmq, JeroMQ and every
 // other ZeroMQ peer over tcp and ipc, and to each other over inproc.
 //
-// A server and a client:
+// A server:
 //
 //	rep, _ := zmq.NewSocket(zmq.Rep)
 //	defer rep.Close()
 //	rep.Bind("tcp://*:5555")
-//	req, _ := rep.Recv(ctx)
+//	request, _ := rep.Recv(ctx)
+//	fmt.Println(request)
 //	rep.Send(ctx, zmq.NewMsgString("World"))
+//
+// and a client:
 //
 //	req, _ := zmq.NewSocket(zmq.Req)
 //	defer req.Close()
 //	req.Connect("tcp://localhost:5555")
 //	req.Send(ctx, zmq.NewMsgString("Hello"))
 //	reply, _ := req.Recv(ctx)
+//	fmt.Println(reply)
 //
 // # Socket types
 //
@@ -60,12 +64,15 @@
 // memory. The Msg value itself may be reused at once.
 //
 // Received frames may point into a receive buffer shared with other
-// messages. [Msg.Release] hands that buffer back for reuse; [Socket.RecvMsg]
-// does it for the previous message it filled, so a receive loop need not
-// allocate. A message that is never released is left to the garbage
-// collector, and it keeps the (64 KiB) buffer it points into alive. A
-// received message may be sent on (as a proxy does) and then released or
-// received into again: the socket keeps its own hold on what it still needs.
+// messages. A message received with [Socket.RecvMsg] holds a reference to
+// it that [Msg.Release] hands back for reuse; RecvMsg does it for the
+// previous message it filled, so a receive loop need not allocate. A
+// message that is never released, or comes from [Socket.Recv], is left to
+// the garbage collector, and it keeps the (64 KiB) buffer it points into
+// alive. Copies of a Msg value share its frames and references: releasing
+// any one copy releases them once for all (see [Msg]). A received message
+// may be sent on (as a proxy does) and then released or received into
+// again: the socket keeps its own hold on what it still needs.
 //
 // # High-water marks and blocking
 //
@@ -86,12 +93,8 @@
 // goroutine stands aside, so a receiver that keeps up with a stream reads it
 // without a hand-off per batch. Over inproc a sender hands its messages over
 // in batches, at the latest when the receiver asks for them. None of this
-// changes what is delivered or how many messages a pipe holds. Throughput on
-// small messages depends on how the Go scheduler places goroutines: on
-// GOMAXPROCS, and on Linux on the process's timer slack (50 µs by default),
-// which stretches the scheduler's short sleeps while it takes a woken
-// goroutine to an idle CPU. See BENCHMARKS.md; the library leaves both
-// alone.
+// changes what is delivered or how many messages a pipe holds. BENCHMARKS.md
+// has the measurements, and what GOMAXPROCS and timer slack do to them.
 //
 // # Cancellation and deadlines
 //

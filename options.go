@@ -62,9 +62,27 @@ func defaultOptions() options {
 
 // Option sets a socket option, at creation with [NewSocket] or later with
 // [Socket.SetOption]. Each option names the libzmq option it maps to and
-// gives libzmq's default. Options that shape connections (HWMs, routing id,
-// reconnect, keepalive, ...) apply to endpoints bound or connected after
-// they are set, as in libzmq.
+// gives libzmq's default.
+//
+// An option set on an open socket takes effect:
+//
+//   - At once: SendHWM and RecvHWM, which also resize the queues of the
+//     existing tcp and ipc peers (an inproc pair keeps the capacity it was
+//     joined with); Linger, read when Close or Disconnect runs; Subscribe;
+//     and the options the pattern reads as messages and subscriptions
+//     pass: RouterMandatory, ReqCorrelate, ReqRelaxed, XPubVerbose,
+//     XPubVerboser, XPubNoDrop, XPubManual and InvertMatching.
+//   - For each connection that starts afterwards, reconnections and
+//     connections accepted on an earlier Bind included (for inproc: each
+//     pair joined afterwards): RoutingID, HandshakeInterval, MaxMsgSize,
+//     RouterHandover, ProbeRouter, XPubWelcomeMsg, StreamNotify, and the
+//     TCP keepalive options of accepted connections. Conflate applies to
+//     the peer queues made afterwards: one per connection, except that a
+//     Connect without Immediate makes its queue once, at the Connect.
+//   - For endpoints bound or connected afterwards, as in libzmq: Backlog
+//     and IPv6 at Bind; Immediate, ConnectRoutingID (the next Connect
+//     only), ReconnectInterval, ReconnectIntervalMax, ConnectTimeout, IPv6
+//     and the TCP keepalive options at Connect.
 type Option func(s *Socket) error
 
 func invalid(format string, args ...any) error {
@@ -207,9 +225,17 @@ func MaxMsgSize(n int64) Option {
 	}
 }
 
-// Backlog sets ZMQ_BACKLOG, the listen queue length for tcp and ipc. Default
-// 100. Go's listener uses the system's maximum; the value is accepted for
-// compatibility.
+// Backlog sets ZMQ_BACKLOG, the listen queue length of tcp and ipc endpoints
+// bound afterwards: how many connections the kernel completes and holds
+// until the socket accepts them. Default 100; 0 keeps Go's default, the
+// system's maximum (libzmq passes 0 to listen(2) as it is).
+//
+// Go's listeners always ask for the system's maximum; the socket then sets
+// the backlog by calling listen(2) again on the listening socket. Linux and
+// the BSDs (Darwin included) take that as the new backlog, capped by their
+// own maximum (net.core.somaxconn on Linux, kern.ipc.somaxconn on Darwin).
+// On other systems, Windows among them, listen(2) cannot change it and the
+// listener keeps the system's maximum.
 func Backlog(n int) Option {
 	return func(s *Socket) error {
 		if n < 0 {

@@ -11,6 +11,7 @@ type Endpoint struct {
 	Addr   string
 }
 
+// String returns the endpoint in "scheme://address" form.
 func (e Endpoint) String() string { return e.Scheme + "://" + e.Addr }
 
 // ErrSyntax reports a malformed endpoint or address.
@@ -30,10 +31,12 @@ func Known(scheme string) bool {
 }
 
 // Parse splits an endpoint into scheme and address. It rejects an empty
-// scheme or address with ErrSyntax and an unknown scheme with ErrScheme.
+// scheme or address, and NUL bytes (which a C caller of libzmq could not
+// pass), with ErrSyntax and an unknown scheme with ErrScheme. The address
+// is checked further by the transport that binds or connects it.
 func Parse(s string) (Endpoint, error) {
 	scheme, addr, ok := strings.Cut(s, "://")
-	if !ok || scheme == "" || addr == "" {
+	if !ok || scheme == "" || addr == "" || strings.IndexByte(s, 0) >= 0 {
 		return Endpoint{}, ErrSyntax
 	}
 	if !Known(scheme) {

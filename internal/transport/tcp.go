@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
-// TCPConfig carries the socket options that shape a TCP connection.
+// TCPConfig carries the socket options that shape a TCP listener or
+// connection.
 type TCPConfig struct {
 	IPv6           bool
 	ConnectTimeout time.Duration
@@ -17,9 +19,22 @@ type TCPConfig struct {
 	KeepaliveIdle  int // seconds, -1 system default
 	KeepaliveIntvl int
 	KeepaliveCnt   int
+
+	// Backlog is the listen queue length ListenTCP asks for: the number
+	// of connections the kernel completes and holds until they are
+	// accepted. 0 keeps Go's default, the system's maximum. It takes
+	// effect on Linux and the BSDs (Darwin included), capped by the
+	// system's maximum; elsewhere the default stays.
+	Backlog int
 }
 
-// splitHostPort splits "host:port" where host may be "[v6]" or "*".
+// maxHost is the longest host accepted in a tcp address: a DNS name has
+// at most 253 bytes, and addresses and interface names are shorter.
+const maxHost = 255
+
+// splitHostPort splits "host:port" where host may be "[v6]" or "*". It
+// checks the form only: the host must be non-empty, at most maxHost bytes
+// and free of control characters, the port non-empty.
 func splitHostPort(addr string) (host, port string, err error) {
 	i := strings.LastIndexByte(addr, ':')
 	if i < 0 {
@@ -38,9 +53,17 @@ func splitHostPort(addr string) (host, port string, err error) {
 	if host == "" || port == "" {
 		return "", "", fmt.Errorf("%w: %q", ErrSyntax, addr)
 	}
+	if len(host) > maxHost {
+		return "", "", fmt.Errorf("%w: host longer than %d bytes", ErrSyntax, maxHost)
+	}
+	if i := strings.IndexFunc(host, unicode.IsControl); i >= 0 {
+		return "", "", fmt.Errorf("%w: control character in host %q", ErrSyntax, host)
+	}
 	return host, port, nil
 }
 
+// parsePort parses a decimal port, digits only (no sign, unlike Atoi).
+// wildcard admits "*" and 0, which pick a free port when binding.
 func parsePort(port string, wildcard bool) (int, error) {
 	if port == "*" {
 		if !wildcard {
@@ -48,16 +71,17 @@ func parsePort(port string, wildcard bool) (int, error) {
 		}
 		return 0, nil
 	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 0 || n > 65535 || (n == 0 && !wildcard) {
-		return 0, fmt.Errorf("%w: bad port %q", ErrSyntax, port)
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || (n == 0 && !wildcard) {
+		return 0, fmt.Errorf("%w: bad port %.12q", ErrSyntax, port)
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // ListenTCP binds a tcp endpoint address such as "*:5555", "127.0.0.1:*",
-// "[::1]:0", "eth0:5555" or "localhost:5555". It returns the listener and
-// the address it is bound to in endpoint form ("127.0.0.1:41234").
+// "[::1]:0", "eth0:5555" or "localhost:5555", with the listen queue
+// cfg.Backlog asks for. It returns the listener and the address it is bound
+// to in endpoint form ("127.0.0.1:41234").
 func ListenTCP(addr string, cfg TCPConfig) (net.Listener, string, error) {
 	host, port, err := splitHostPort(addr)
 	if err != nil {
@@ -86,6 +110,9 @@ func ListenTCP(addr string, cfg TCPConfig) (net.Listener, string, error) {
 	lc := net.ListenConfig{KeepAlive: -1}
 	ln, err := lc.Listen(context.Background(), network, net.JoinHostPort(ipString(ip), strconv.Itoa(p)))
 	if err != nil {
+		return nil, "", err
+	}
+	if err := applyBacklog(ln, cfg.Backlog); err != nil {
 		return nil, "", err
 	}
 	return ln, tcpEndpointAddr(ln.Addr().(*net.TCPAddr)), nil
@@ -144,25 +171,37 @@ func resolveHost(ctx context.Context, host string, ipv6 bool) (net.IP, error) {
 	return ips[0], nil
 }
 
-// CheckTCPConnect validates a connect address without resolving it.
+// CheckTCPConnect validates a connect address, "host:port" optionally
+// preceded by a source address "src:port;", without resolving it. The
+// source may use the wildcards "*" and port 0; the destination may not.
 func CheckTCPConnect(addr string) error {
 	if src, dst, ok := strings.Cut(addr, ";"); ok {
-		if _, _, err := splitHostPort(src); err != nil {
+		_, port, err := splitHostPort(src)
+		if err != nil {
+			return err
+		}
+		if _, err := parsePort(port, true); err != nil {
 			return err
 		}
 		addr = dst
 	}
-	_, port, err := splitHostPort(addr)
+	host, port, err := splitHostPort(addr)
 	if err != nil {
 		return err
+	}
+	if host == "*" {
+		return fmt.Errorf("%w: host * is only for bind", ErrSyntax)
 	}
 	_, err = parsePort(port, false)
 	return err
 }
 
 // DialTCP connects to a tcp endpoint address "host:port", optionally
-// preceded by a source address "src:port;".
+// preceded by a source address "src:port;" (see CheckTCPConnect).
 func DialTCP(ctx context.Context, addr string, cfg TCPConfig) (net.Conn, error) {
+	if err := CheckTCPConnect(addr); err != nil {
+		return nil, err
+	}
 	d := net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: -1}
 	if src, dst, ok := strings.Cut(addr, ";"); ok {
 		h, p, err := splitHostPort(src)

@@ -23,13 +23,23 @@ var (
 	ErrCommandMore = errors.New("zmtp: command frame with MORE flag")
 )
 
-// VersionError reports a peer speaking an unsupported protocol version
-// (ZMTP 1.0 or 2.0). Major and Minor are greeting bytes 10 and 11 as received
-// (libzmq's ZMTP 1.0 and 2.0 revisions are 0 and 1). A peer recognized as
-// ZMTP 1.0 from its signature alone is reported as 1.0.
+// VersionError reports a greeting that is not a ZMTP 3.x one, which is all
+// this package parses. Major and Minor are greeting bytes 10 and 11 as
+// received; a peer recognized as ZMTP 1.0 from its signature alone (see
+// [CheckSignature]) is reported as 1.0.
+//
+// Byte 10 is the revision in libzmq's terms: 0 for ZMTP 1.0, 1 for ZMTP 2.0
+// (RFC 15, where byte 11 is the socket type rather than a minor version)
+// and 3 for ZMTP 3.x. The library refuses ZMTP 1.0 peers, but serves ZMTP
+// 2.0 peers: the engine reads the revision byte before the rest of the
+// greeting and hands such a peer to its RFC 15 handshake, so a 2.0 greeting
+// never reaches [ParseGreeting] there.
 type VersionError struct{ Major, Minor uint8 }
 
 func (e *VersionError) Error() string {
-	return "zmtp: unsupported protocol version " +
-		strconv.Itoa(int(e.Major)) + "." + strconv.Itoa(int(e.Minor))
+	if e.Major == 0 {
+		return "zmtp: ZMTP 1.0 peer (revision 0), which is not supported"
+	}
+	return "zmtp: greeting version " + strconv.Itoa(int(e.Major)) + "." +
+		strconv.Itoa(int(e.Minor)) + " is not ZMTP 3.x"
 }

@@ -39,8 +39,10 @@ func AppendSignature(b []byte) []byte {
 }
 
 // CheckSignature validates a received signature. It returns ErrBadSignature
-// if sig is not SignatureSize bytes long and a *VersionError for a ZMTP 1.0
-// peer. The padding is not significant.
+// if sig is not SignatureSize bytes long and a *VersionError (reported as
+// 1.0) for a ZMTP 1.0 peer, recognized as libzmq does by a first byte other
+// than 0xFF or a tenth byte with bit 0 clear. ZMTP 2.0 and 3.x peers send
+// the same signature. The padding is not significant.
 func CheckSignature(sig []byte) error {
 	if len(sig) != SignatureSize {
 		return ErrBadSignature
@@ -75,9 +77,11 @@ func AppendGreeting(b []byte, g Greeting) []byte {
 	return AppendGreetingRest(AppendSignature(b), g)
 }
 
-// ParseGreeting parses the greeting in the first GreetingSize bytes of p.
-// It returns io.ErrUnexpectedEOF if p is shorter, the error of CheckSignature
-// for a bad signature, a *VersionError for a version below 3 and
+// ParseGreeting parses the ZMTP 3.x greeting in the first GreetingSize bytes
+// of p. It returns io.ErrUnexpectedEOF if p is shorter, the error of
+// CheckSignature for a bad signature, a *VersionError for a version below 3
+// (a ZMTP 2.0 greeting is shorter and laid out differently: callers that
+// serve 2.0 peers check the revision byte first, see VersionError) and
 // ErrBadMechanism for a malformed mechanism name. The padding and filler are
 // ignored, and any non-zero as-server byte means true.
 func ParseGreeting(p []byte) (Greeting, error) {

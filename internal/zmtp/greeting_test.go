@@ -124,7 +124,10 @@ func TestVersion(t *testing.T) {
 	if v := (Greeting{Major: 3, Minor: 1}).Version(); v != (Version{3, 1}) {
 		t.Errorf("Version() = %v", v)
 	}
-	if s := (&VersionError{2, 0}).Error(); s != "zmtp: unsupported protocol version 2.0" {
+	if s := (&VersionError{2, 0}).Error(); s != "zmtp: greeting version 2.0 is not ZMTP 3.x" {
+		t.Errorf("Error() = %q", s)
+	}
+	if s := (&VersionError{0, 0}).Error(); s != "zmtp: ZMTP 1.0 peer (revision 0), which is not supported" {
 		t.Errorf("Error() = %q", s)
 	}
 }
