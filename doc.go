@@ -111,25 +111,52 @@
 // [Context.Term] closes every socket of a context and ends blocked calls with
 // [ErrTerminated].
 //
+// # Connection health and events
+//
+// A connection that breaks is noticed when the operating system says so.
+// A peer that freezes, or a network that silently drops everything, is
+// noticed only with heartbeats: [HeartbeatInterval] sends a ZMTP PING that
+// often, and a peer that sends nothing within [HeartbeatTimeout] is
+// disconnected; [HeartbeatTTL] asks the peer to do the same. A connecting
+// socket then reconnects. A peer that breaks the protocol, or refuses our
+// credentials, is not reconnected to (libzmq's rule); network errors always
+// are. [ReconnectStop] adds libzmq's other conditions for giving up.
+//
+// [Socket.Monitor] reports every libzmq event (LISTENING, ACCEPTED,
+// CONNECTED, HANDSHAKE_SUCCEEDED, DISCONNECTED, ...) with its endpoint and
+// cause on a channel; a consumer that falls behind loses events, counted,
+// and never slows the socket. [Socket.MonitorTo] sends them in libzmq's
+// two-frame form to a PAIR socket, for code ported from C. Connections the
+// socket ends itself (Close, Unbind, Disconnect) are not reported as
+// DISCONNECTED.
+//
 // # Errors
 //
 // Errors are the sentinels of errors.go, each matching a libzmq errno
 // (ErrWouldBlock is EAGAIN, ErrState is EFSM, ...), possibly wrapped in an
-// [*OpError] naming the operation and endpoint. Test them with [errors.Is].
+// [*OpError] naming the operation and endpoint and keeping the operating
+// system's error as well: after a failed Bind both errors.Is(err,
+// [ErrAddrInUse]) and errors.Is(err, syscall.EADDRINUSE) hold. Why a
+// connection ended, as events report it, is a [*ProtocolError] (with
+// libzmq's protocol error code), a [*TimeoutError] (the handshake or
+// heartbeats timed out), an [*AuthError] (the peer refused us with a ZAP
+// status code), or the network error itself.
 //
 // # Compatibility
 //
 // The wire protocol is ZMTP 3.1 (RFC 37) with the NULL mechanism; ZMTP 3.0
 // (RFC 23) and ZMTP 2.0 (RFC 15) peers are served too, and get their
-// subscriptions as messages. Interoperation is tested in both directions
-// against libzmq 4.3.4 (tcp and ipc), pyzmq and JeroMQ 0.3 (tcp).
+// subscriptions as messages. A peer whose first byte cannot start a ZMTP 2.0
+// or later greeting (ZMTP 1.0, or not ZMTP at all) is refused at once.
+// Interoperation is tested in both directions against libzmq 4.3.4 (tcp and
+// ipc), pyzmq and JeroMQ 0.3 (tcp). RELIABILITY.md lists what is promised
+// when networks and peers misbehave, and the tests that show it.
 //
 // # Limitations
 //
-// Not yet implemented: the PLAIN and CURVE mechanisms and ZAP, heartbeats
-// (PING is answered with PONG), the socket monitor, proxies and pollers, the
-// pgm/epgm multicast transports, ZMTP 1.0 peers, and libzmq's draft
-// socket types (SERVER, CLIENT, RADIO, DISH, ...). An explicit IPv6 address
-// works without the IPv6 option (libzmq requires it); the option still decides
-// what "*" and host names resolve to.
+// Not yet implemented: the PLAIN and CURVE mechanisms and ZAP, proxies and
+// pollers, the pgm/epgm multicast transports, ZMTP 1.0 peers, and libzmq's
+// draft socket types (SERVER, CLIENT, RADIO, DISH, ...). An explicit IPv6
+// address works without the IPv6 option (libzmq requires it); the option
+// still decides what "*" and host names resolve to.
 package zmq

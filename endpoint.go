@@ -3,7 +3,6 @@ package zmq
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -133,6 +132,7 @@ func (s *Socket) tcpConfig() transport.TCPConfig {
 	o := &s.opts
 	return transport.TCPConfig{
 		IPv6:           o.ipv6,
+		Backlog:        o.backlog,
 		ConnectTimeout: o.connectTimeout,
 		Keepalive:      o.tcpKeepalive,
 		KeepaliveIdle:  o.tcpKeepaliveIdle,
@@ -173,7 +173,7 @@ func (s *Socket) bind(name string) error {
 	if te.Scheme == "tcp" {
 		ln, addr, err = transport.ListenTCP(te.Addr, s.tcpConfig())
 	} else {
-		ln, addr, err = transport.ListenIPC(te.Addr)
+		ln, addr, err = transport.ListenIPCBacklog(te.Addr, s.opts.backlog)
 	}
 	if err != nil {
 		s.emit(EventBindFailed, name, errnoOf(err), err)
@@ -213,8 +213,8 @@ func (s *Socket) connect(name string) error {
 			return mapNetError(err)
 		}
 	case "ipc":
-		if te.Addr == "*" {
-			return fmt.Errorf("%w: ipc://* cannot be connected to", ErrInvalid)
+		if err := transport.CheckIPCConnect(te.Addr); err != nil {
+			return mapNetError(err)
 		}
 	}
 	s.mu.Lock()

@@ -10,6 +10,7 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc)
 dpkg -s python3-zmq >/dev/null 2>&1 || need+=(python3-zmq)
 dpkg -s libjeromq-java >/dev/null 2>&1 || need+=(libjeromq-java)
 command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
+command -v ss >/dev/null 2>&1 || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "installing: ${need[*]}"
 	sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo

@@ -18,7 +18,7 @@ func listenBacklog(t *testing.T, port int) int {
 	t.Helper()
 	ss, err := exec.LookPath("ss")
 	if err != nil {
-		t.Skip("no ss (iproute2) to read the backlog with")
+		t.Fatal("no ss (iproute2) to read the backlog with: scripts/deps.sh installs it")
 	}
 	out, err := exec.Command(ss, "-Hltn", "sport = :"+strconv.Itoa(port)).Output()
 	if err != nil {

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -229,14 +230,18 @@ func DialTCP(ctx context.Context, addr string, cfg TCPConfig) (net.Conn, error) 
 	if err != nil {
 		return nil, err
 	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		if ip, err = resolveHost(ctx, host, cfg.IPv6); err != nil {
-			return nil, err
-		}
+	// A host name is resolved by the dialer, which tries each address in
+	// turn (both families at once with the IPv6 option).
+	network := "tcp4"
+	if cfg.IPv6 || net.ParseIP(host) != nil {
+		network = "tcp"
 	}
-	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(ip.String(), strconv.Itoa(p)))
+	c, err := d.DialContext(ctx, network, net.JoinHostPort(host, strconv.Itoa(p)))
 	if err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) {
+			return nil, fmt.Errorf("%w: cannot resolve %q: %w", ErrNoAddress, host, err)
+		}
 		return nil, err
 	}
 	tc := c.(*net.TCPConn)
