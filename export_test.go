@@ -1,6 +1,10 @@
 package zmq
 
-import "github.com/zmq-go/zmq/internal/pipe"
+import (
+	"net"
+
+	"github.com/zmq-go/zmq/internal/pipe"
+)
 
 // Test hooks, visible only to this package's tests.
 
@@ -86,3 +90,6 @@ func SubscriptionCount(s *Socket) int {
 	}
 	return 0
 }
+
+// RawConnForTest reports whether the engine would read conn raw.
+func RawConnForTest(c net.Conn) bool { return rawConn(c) != nil }

@@ -9,10 +9,18 @@ import (
 )
 
 // rawConn returns raw access to conn's socket, for reads that must not
-// wait, or nil.
+// wait, or nil. Only the standard library's own tcp and unix connections
+// qualify: a connection type that wraps one (TLS, WebSocket, a test's
+// fault injector) has framing of its own, and reading its socket raw would
+// bypass it, so embedding a *net.TCPConn is not enough.
 func rawConn(conn net.Conn) syscall.RawConn {
-	sc, ok := conn.(syscall.Conn)
-	if !ok {
+	var sc syscall.Conn
+	switch c := conn.(type) {
+	case *net.TCPConn:
+		sc = c
+	case *net.UnixConn:
+		sc = c
+	default:
 		return nil
 	}
 	rc, err := sc.SyscallConn()
