@@ -2,10 +2,21 @@ package zmq
 
 import "time"
 
-// Close closes the socket. Messages queued for connected peers are sent
-// first, waiting at most Linger (forever by default, as in libzmq; set
-// Linger to bound it). Blocked and later calls on the socket return
-// [ErrClosed]. Close returns when every goroutine of the socket has ended.
+// Close closes the socket. Messages queued for peers are sent first,
+// waiting at most Linger, and Close returns when they are written and every
+// goroutine of the socket has ended. Blocked and later calls on the socket
+// return [ErrClosed].
+//
+// libzmq's zmq_close returns at once and leaves the sending to a background
+// thread that zmq_ctx_term waits for, forever by default. Here Close itself
+// waits, so that a program that sends and then closes (and exits) delivers
+// what it sent, and no goroutine outlives the socket. So that a dead peer
+// cannot hold it forever, even with the default Linger of -1, Close gives
+// up on a peer that shows no sign of life for 30 seconds: a connection that
+// neither writes nor reads for that long, or a connected endpoint whose peer
+// cannot be reached for that long (a server that restarts within it still
+// gets its messages). Set Linger to bound Close more tightly, or
+// HeartbeatInterval to notice frozen peers sooner.
 func (s *Socket) Close() error {
 	s.closeOnce.Do(s.close)
 	return nil
@@ -14,6 +25,7 @@ func (s *Socket) Close() error {
 func (s *Socket) close() {
 	s.mu.Lock()
 	s.closed = true
+	s.closedAt = time.Now()
 	s.closeErr = ErrClosed
 	select {
 	case <-s.ctx.done:

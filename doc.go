@@ -106,8 +106,11 @@
 //
 // A [Socket] is safe for concurrent use by multiple goroutines (libzmq's
 // sockets are not): every Send and Recv moves one whole message. Close waits
-// until queued messages are sent, at most Linger (forever by default, as in
-// libzmq), and returns when every goroutine of the socket has ended.
+// until queued messages are sent, at most Linger, and returns when every
+// goroutine of the socket has ended; with the default Linger it gives up on
+// a peer that shows no sign of life for 30 seconds (libzmq's zmq_close
+// returns at once and its zmq_ctx_term can wait forever; see
+// [Socket.Close]).
 // [Context.Term] closes every socket of a context and ends blocked calls with
 // [ErrTerminated].
 //

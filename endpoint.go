@@ -28,6 +28,7 @@ type endpoint struct {
 	connectRID []byte // ZMQ_CONNECT_ROUTING_ID for the connection's peer
 
 	established atomic.Bool // a connection completed its handshake
+	lastConn    time.Time   // when the last connection ended; guarded by the socket's mutex
 
 	ctx    context.Context // cancelled to stop accepting or dialling
 	cancel context.CancelFunc
@@ -51,7 +52,7 @@ func (ep *endpoint) addEngine(e *engine) bool {
 		return false
 	}
 	if ep.draining {
-		e.lingering.Store(true)
+		e.startLinger()
 	}
 	ep.engines[e] = struct{}{}
 	return true

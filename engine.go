@@ -37,6 +37,12 @@ type engine struct {
 	wdone     chan struct{}
 	finTimer  *time.Timer   // closes a lingering connection the peer keeps open
 	trimW     chan struct{} // the janitor found the connection idle
+	writes    atomic.Uint64 // batches written: progress, for the linger watchdog
+
+	lingerOnce sync.Once
+	stallMu    sync.Mutex // guards stall and stallDone
+	stall      *time.Timer
+	stallDone  bool
 
 	// cause is why the connection was failed from outside the reader (a
 	// heartbeat timeout, a protocol error an inline read found): the
@@ -62,6 +68,56 @@ const trustedBody = 256 << 10
 // finWait bounds how long a closing connection waits for the peer to close
 // after everything was written and the write side shut down.
 const finWait = 2 * time.Second
+
+// lingerStall is how long a closing socket waits on a peer that shows no
+// sign of life: a lingering connection that writes and reads nothing for
+// that long is closed, and a connected endpoint whose peer cannot be reached
+// for that long is given up, their queued messages dropped. A peer that
+// froze or vanished without a word cannot hold Close forever, whatever the
+// Linger. A variable for the tests.
+var lingerStall = 30 * time.Second
+
+// startLinger makes the engine flush and close (see writeLoop), and starts
+// the watchdog that fails it if it makes no progress for lingerStall. The
+// caller holds the socket's mutex or owns the engine.
+func (e *engine) startLinger() {
+	e.lingering.Store(true)
+	e.lingerOnce.Do(func() {
+		e.stallMu.Lock()
+		defer e.stallMu.Unlock()
+		if e.stallDone {
+			return
+		}
+		w, r := e.writes.Load(), e.rd.reads.Load()
+		e.stall = time.AfterFunc(lingerStall, func() { e.checkStall(&w, &r) })
+	})
+}
+
+// checkStall fails a lingering connection that wrote and read nothing since
+// the last check (w and r), and checks again later otherwise.
+func (e *engine) checkStall(w, r *uint64) {
+	nw, nr := e.writes.Load(), e.rd.reads.Load()
+	if nw == *w && nr == *r {
+		e.fail(&TimeoutError{Op: "linger", After: lingerStall})
+		return
+	}
+	*w, *r = nw, nr
+	e.stallMu.Lock()
+	defer e.stallMu.Unlock()
+	if !e.stallDone {
+		e.stall.Reset(lingerStall)
+	}
+}
+
+// stopLinger stops the watchdog when the connection has ended.
+func (e *engine) stopLinger() {
+	e.stallMu.Lock()
+	defer e.stallMu.Unlock()
+	e.stallDone = true
+	if e.stall != nil {
+		e.stall.Stop()
+	}
+}
 
 // fail closes the connection for cause. The first cause is the one
 // reported (see reason).
@@ -116,6 +172,7 @@ func (e *engine) writeLoop() {
 			e.conn.Close()
 			return
 		}
+		e.writes.Add(1)
 	}
 }
 

@@ -2,6 +2,7 @@ package zmq
 
 import (
 	"net"
+	"time"
 
 	"github.com/zmq-go/zmq/internal/pipe"
 )
@@ -93,3 +94,11 @@ func SubscriptionCount(s *Socket) int {
 
 // RawConnForTest reports whether the engine would read conn raw.
 func RawConnForTest(c net.Conn) bool { return rawConn(c) != nil }
+
+// SetLingerStallForTest shortens how long a closing socket waits on a peer
+// that shows no sign of life; the returned function restores it.
+func SetLingerStallForTest(d time.Duration) (restore func()) {
+	old := lingerStall
+	lingerStall = d
+	return func() { lingerStall = old }
+}

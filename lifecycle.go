@@ -148,7 +148,7 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 	}
 	p.connected = true
 	if s.closed {
-		e.lingering.Store(true)
+		e.startLinger()
 	}
 	if s.typ.receives() {
 		if e.raw = rawConn(conn); e.raw != nil {
@@ -168,6 +168,7 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 	}
 	<-e.wdone
 	e.hb.stop()
+	e.stopLinger()
 	if e.finTimer != nil {
 		e.finTimer.Stop()
 	}
@@ -230,7 +231,7 @@ func (e *engine) linger() {
 // An engine still in its handshake has no stream yet: it sees the closed
 // socket when the handshake ends, and lingers then.
 func (e *engine) lingerLocked() {
-	e.lingering.Store(true)
+	e.startLinger()
 	if e.out != nil {
 		e.out.CloseLocked()
 	}
@@ -280,6 +281,9 @@ func (s *Socket) connectLoop(ep *endpoint) {
 		default:
 			s.emitConn(EventConnected, ep.name, conn, connFD(conn), nil)
 			err = s.serveConnOf(conn, ep)
+			s.mu.Lock()
+			ep.lastConn = time.Now()
+			s.mu.Unlock()
 			established := ep.established.Swap(false)
 			if isProtocol(err) || !established && stop&StopOnHandshakeFailed != 0 && ep.ctx.Err() == nil {
 				s.giveUp(ep)
@@ -292,6 +296,10 @@ func (s *Socket) connectLoop(ep *endpoint) {
 			}
 		}
 		if ep.ctx.Err() != nil || s.lingerDone(ep) {
+			return
+		}
+		if s.peerGone(ep, err) {
+			s.giveUp(ep)
 			return
 		}
 		if base < 0 {
@@ -340,6 +348,23 @@ func (s *Socket) serveConnOf(conn net.Conn, ep *endpoint) error {
 		return s.serveRaw(conn, ep)
 	}
 	return s.serveConn(conn, ep)
+}
+
+// peerGone reports whether a closing socket should stop trying to deliver
+// through ep: the last attempt failed (err), and nothing has come of the
+// endpoint for lingerStall, since the socket began closing or the last
+// connection ended.
+func (s *Socket) peerGone(ep *endpoint, err error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed || err == nil {
+		return false
+	}
+	since := s.closedAt
+	if ep.lastConn.After(since) {
+		since = ep.lastConn
+	}
+	return time.Since(since) >= lingerStall
 }
 
 // lingerDone reports whether a closing socket has nothing left to deliver

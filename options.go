@@ -129,7 +129,9 @@ func RecvHWM(n int) Option {
 }
 
 // Linger sets ZMQ_LINGER, how long Close (and Disconnect) waits for queued
-// messages to be sent. Default -1: wait until they are sent; 0: drop them.
+// messages to be sent. Default -1: wait until they are sent, or until the
+// peer has shown no sign of life for 30 seconds (see [Socket.Close]); 0:
+// drop them.
 func Linger(d time.Duration) Option {
 	return func(s *Socket) error {
 		if d < 0 {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/zmq-go/zmq/internal/pipe"
 )
@@ -44,8 +45,9 @@ type Socket struct {
 	endpoints  map[string][]*endpoint
 	lastEP     string
 	closed     bool
-	gen        uint64 // message generation, for de-duplicating fan-out
-	sendMsg    Msg    // the message being routed, see send
+	closedAt   time.Time // when Close began
+	gen        uint64    // message generation, for de-duplicating fan-out
+	sendMsg    Msg       // the message being routed, see send
 	recvMsg    Msg
 	keepChunks bool // the current recv keeps buffer references for Release
 
