@@ -22,7 +22,8 @@ type engine struct {
 	p    *peerPipe
 	out  *pipe.Out
 
-	raw syscall.RawConn // for reads that must not wait; nil where unsupported
+	raw syscall.RawConn // for receivers' reads that must not wait; nil where unsupported
+	sys syscall.RawConn // the socket, where raw access is allowed (see rawConn)
 	rd  frameReader
 
 	zmtp2 bool // the peer speaks ZMTP 2.0: no commands

@@ -128,17 +128,20 @@ func (h *heartbeat) checkLocked() error {
 	now := time.Now()
 	reads := e.rd.reads.Load()
 	// A reader that waits for room in a full inbound queue reads nothing:
-	// the silence is ours, not the peer's.
+	// the silence is ours, not the peer's. So is a reader that has not yet
+	// been scheduled to read what arrived (a loaded machine): bytes waiting
+	// in the socket are a sign of life too.
 	paused := e.paused.Load()
+	alive := func(reads0 uint64) bool { return reads != reads0 || paused || pendingInput(e.sys) }
 	if !h.pingAt.IsZero() {
-		if reads != h.pingReads || paused {
+		if alive(h.pingReads) {
 			h.pingAt = time.Time{}
 		} else if !now.Before(h.pingDeadline()) {
 			return &TimeoutError{Op: "heartbeat", After: h.timeout}
 		}
 	}
 	if !h.ttlAt.IsZero() {
-		if reads != h.ttlReads || paused {
+		if alive(h.ttlReads) {
 			h.ttlAt = time.Time{}
 		} else if !now.Before(h.ttlAt) {
 			return &TimeoutError{Op: "heartbeat ttl", After: h.peerTTL}

@@ -150,10 +150,10 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 	if s.closed {
 		e.startLinger()
 	}
-	if s.typ.receives() {
-		if e.raw = rawConn(conn); e.raw != nil {
-			s.inline = append(s.inline, &e.rd)
-		}
+	e.sys = rawConn(conn)
+	if s.typ.receives() && e.sys != nil {
+		e.raw = e.sys
+		s.inline = append(s.inline, &e.rd)
 	}
 	s.startJanitor()
 	s.mu.Unlock()

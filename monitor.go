@@ -37,8 +37,10 @@ const (
 	// EventAcceptFailed: accepting failed (out of descriptors, say); the
 	// socket goes on accepting after a pause. Value: the errno.
 	EventAcceptFailed
-	// EventClosed: a listener was closed, or a connection attempt failed
-	// and its socket was closed (Err says why).
+	// EventClosed: a listener was closed (Value: its descriptor), or a
+	// connection attempt failed and its socket was closed (Err says why;
+	// Value: the errno, where libzmq reports the descriptor of the socket
+	// it closed, which Go's dialer does not expose).
 	EventClosed
 	// EventCloseFailed: closing a listener failed. Value: the errno.
 	EventCloseFailed

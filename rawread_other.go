@@ -11,3 +11,6 @@ import (
 func rawConn(net.Conn) syscall.RawConn { return nil }
 
 func readFD(uintptr, []byte) (int, bool, error) { panic("zmq: no raw reads on this platform") }
+
+// pendingInput reports false: without raw access there is no peeking.
+func pendingInput(syscall.RawConn) bool { return false }

@@ -53,3 +53,17 @@ func readFD(fd uintptr, b []byte) (n int, again bool, err error) {
 	}
 	return n, false, nil
 }
+
+// pendingInput reports whether bytes wait unread in raw's socket, without
+// taking them.
+func pendingInput(raw syscall.RawConn) bool {
+	if raw == nil {
+		return false
+	}
+	var n int
+	var b [1]byte
+	raw.Control(func(fd uintptr) {
+		n, _, _ = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	})
+	return n > 0
+}
