@@ -58,6 +58,7 @@ func TestAcceptBackoff(t *testing.T) {
 	ln := &failingListener{n: failures, conn: ours, closed: make(chan struct{})}
 	ep := s.newEndpoint("tcp://127.0.0.1:1", transport.Endpoint{Scheme: "tcp", Addr: "127.0.0.1:1"}, true)
 	ep.ln = ln
+	ep.stream, _ = transport.StreamFor("tcp")
 	s.mu.Lock()
 	s.endpoints[ep.name] = []*endpoint{ep}
 	s.mu.Unlock()

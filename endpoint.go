@@ -18,6 +18,7 @@ type endpoint struct {
 	name   string // the key: resolved for binds, as given for connects
 	bind   bool
 	te     transport.Endpoint
+	stream transport.Stream // nil for inproc
 	ln     net.Listener
 	inproc *inprocListener // a bound inproc endpoint
 
@@ -129,9 +130,11 @@ func mapNetError(err error) error {
 	return &causeError{sentinel: sentinel, cause: err}
 }
 
-func (s *Socket) tcpConfig() transport.TCPConfig {
+// transportConfig gathers the options that shape listeners and
+// connections. s.mu is held.
+func (s *Socket) transportConfig() transport.Config {
 	o := &s.opts
-	return transport.TCPConfig{
+	return transport.Config{
 		IPv6:           o.ipv6,
 		Backlog:        o.backlog,
 		ConnectTimeout: o.connectTimeout,
@@ -158,7 +161,9 @@ func (s *Socket) bind(name string) error {
 	if err != nil {
 		return mapNetError(err)
 	}
-	if te.Scheme == "inproc" {
+	st, ok := transport.StreamFor(te.Scheme)
+	if !ok {
+		// inproc joins sockets of one context without a connection.
 		if s.typ == Stream {
 			return ErrIncompatibleProtocol
 		}
@@ -169,13 +174,7 @@ func (s *Socket) bind(name string) error {
 	if s.closed {
 		return s.closeErr
 	}
-	var ln net.Listener
-	var addr string
-	if te.Scheme == "tcp" {
-		ln, addr, err = transport.ListenTCP(te.Addr, s.tcpConfig())
-	} else {
-		ln, addr, err = transport.ListenIPCBacklog(te.Addr, s.opts.backlog)
-	}
+	ln, addr, err := st.Listen(te.Addr, s.transportConfig())
 	if err != nil {
 		s.emit(EventBindFailed, name, errnoOf(err), err)
 		return mapNetError(err)
@@ -183,7 +182,7 @@ func (s *Socket) bind(name string) error {
 	resolved := te.Scheme + "://" + addr
 	s.emit(EventListening, resolved, connFD(ln), nil)
 	ep := s.newEndpoint(resolved, transport.Endpoint{Scheme: te.Scheme, Addr: addr}, true)
-	ep.ln = ln
+	ep.ln, ep.stream = ln, st
 	s.endpoints[resolved] = append(s.endpoints[resolved], ep)
 	s.lastEP = resolved
 	s.wg.Add(1)
@@ -208,13 +207,9 @@ func (s *Socket) connect(name string) error {
 	if err != nil {
 		return mapNetError(err)
 	}
-	switch te.Scheme {
-	case "tcp":
-		if err := transport.CheckTCPConnect(te.Addr); err != nil {
-			return mapNetError(err)
-		}
-	case "ipc":
-		if err := transport.CheckIPCConnect(te.Addr); err != nil {
+	st, isStream := transport.StreamFor(te.Scheme)
+	if isStream {
+		if err := st.CheckDial(te.Addr); err != nil {
 			return mapNetError(err)
 		}
 	}
@@ -231,7 +226,7 @@ func (s *Socket) connect(name string) error {
 			return nil
 		}
 	}
-	if te.Scheme == "inproc" {
+	if !isStream {
 		s.mu.Unlock()
 		if s.typ == Stream {
 			return ErrIncompatibleProtocol
@@ -240,6 +235,7 @@ func (s *Socket) connect(name string) error {
 	}
 	defer s.mu.Unlock()
 	ep := s.newEndpoint(name, te, false)
+	ep.stream = st
 	ep.connectRID, s.opts.connectRoutingID = s.opts.connectRoutingID, nil
 	if !s.opts.immediate && s.typ != Router && s.typ != Stream {
 		ep.persistent = s.newStreamPipe(ep)
@@ -350,12 +346,9 @@ func (s *Socket) acceptLoop(ep *endpoint) {
 		pause = 0
 		s.emitConn(EventAccepted, ep.name, conn, connFD(conn), nil)
 		s.mu.Lock()
-		cfg := s.tcpConfig()
+		cfg := s.transportConfig()
 		s.mu.Unlock()
-		if tc, ok := conn.(*net.TCPConn); ok {
-			tc.SetNoDelay(true)
-			transport.ApplyKeepalive(tc, cfg)
-		}
+		ep.stream.Accepted(conn, cfg)
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()

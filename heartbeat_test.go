@@ -112,10 +112,10 @@ func TestHeartbeatTTL(t *testing.T) {
 // other (test_heartbeat_notimeout), with messages flowing or not.
 func TestHeartbeatNoTimeout(t *testing.T) {
 	checkLeaks(t)
-	server := newSock(t, zmq.Router, zmq.HeartbeatInterval(20*time.Millisecond), zmq.HeartbeatTimeout(40*time.Millisecond))
+	server := newSock(t, zmq.Router, zmq.HeartbeatInterval(30*time.Millisecond), zmq.HeartbeatTimeout(150*time.Millisecond))
 	m := server.Monitor(zmq.EventAll &^ zmq.EventMonitorStopped)
 	ep := bound(t, server, "tcp")
-	client := newSock(t, zmq.Dealer, zmq.HeartbeatInterval(15*time.Millisecond))
+	client := newSock(t, zmq.Dealer, zmq.HeartbeatInterval(25*time.Millisecond))
 	cm := client.Monitor(zmq.EventDisconnected)
 	client.Connect(ep)
 	expectEvents(t, m, zmq.EventListening, zmq.EventAccepted, zmq.EventHandshakeSucceeded)
@@ -123,7 +123,7 @@ func TestHeartbeatNoTimeout(t *testing.T) {
 		send(t, client, "x")
 		recvStrings(t, server)
 	}
-	// Fifteen timeouts' worth of silence from the application.
+	// Twenty intervals of silence from the application.
 	expectNoEvent(t, m, 600*time.Millisecond)
 	expectNoEvent(t, cm, 0)
 }

@@ -263,7 +263,7 @@ func (s *Socket) connectLoop(ep *endpoint) {
 	s.mu.Lock()
 	base, maxIvl := s.opts.reconnectIvl, s.opts.reconnectIvlMax
 	stop := s.opts.reconnectStop
-	cfg := s.tcpConfig()
+	cfg := s.transportConfig()
 	s.mu.Unlock()
 	ivl := base
 	for {
@@ -325,12 +325,11 @@ func (s *Socket) connectLoop(ep *endpoint) {
 }
 
 // dial makes one connection attempt to a connected endpoint.
-func (s *Socket) dial(ep *endpoint, cfg transport.TCPConfig) (net.Conn, error) {
-	if ep.te.Scheme == "tcp" {
+func (s *Socket) dial(ep *endpoint, cfg transport.Config) (net.Conn, error) {
+	if ep.stream.DialDelayed() {
 		s.emit(EventConnectDelayed, ep.name, 0, nil)
-		return transport.DialTCP(ep.ctx, ep.te.Addr, cfg)
 	}
-	return transport.DialIPC(ep.ctx, ep.te.Addr)
+	return ep.stream.Dial(ep.ctx, ep.te.Addr, cfg)
 }
 
 // giveUp ends a connected endpoint's reconnection: its queue goes, as

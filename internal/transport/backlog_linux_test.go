@@ -44,7 +44,7 @@ func listenBacklog(t *testing.T, port int) int {
 // which is larger.
 func TestListenTCPBacklog(t *testing.T) {
 	for _, backlog := range []int{2, 7, 0} {
-		ln, _, err := ListenTCP("127.0.0.1:*", TCPConfig{Backlog: backlog})
+		ln, _, err := ListenTCP("127.0.0.1:*", Config{Backlog: backlog})
 		if err != nil {
 			t.Fatal(err)
 		}

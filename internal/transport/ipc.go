@@ -25,7 +25,7 @@ func ListenIPC(addr string) (net.Listener, string, error) {
 // ListenIPCBacklog binds an ipc endpoint address: a file path, "*" for a
 // fresh path in the temporary directory, or "@name" for a Linux abstract
 // socket. An existing socket file at the path is replaced, as libzmq does.
-// backlog is the listen queue length, as TCPConfig.Backlog is for tcp: 0
+// backlog is the listen queue length, as Config.Backlog is for tcp: 0
 // keeps Go's default. It returns the listener and the bound address in
 // endpoint form.
 func ListenIPCBacklog(addr string, backlog int) (net.Listener, string, error) {

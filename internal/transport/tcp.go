@@ -11,9 +11,9 @@ import (
 	"unicode"
 )
 
-// TCPConfig carries the socket options that shape a TCP listener or
+// Config carries the socket options that shape a TCP listener or
 // connection.
-type TCPConfig struct {
+type Config struct {
 	IPv6           bool
 	ConnectTimeout time.Duration
 	Keepalive      int // -1 system default, 0 off, 1 on
@@ -83,7 +83,7 @@ func parsePort(port string, wildcard bool) (int, error) {
 // "[::1]:0", "eth0:5555" or "localhost:5555", with the listen queue
 // cfg.Backlog asks for. It returns the listener and the address it is bound
 // to in endpoint form ("127.0.0.1:41234").
-func ListenTCP(addr string, cfg TCPConfig) (net.Listener, string, error) {
+func ListenTCP(addr string, cfg Config) (net.Listener, string, error) {
 	host, port, err := splitHostPort(addr)
 	if err != nil {
 		return nil, "", err
@@ -199,7 +199,7 @@ func CheckTCPConnect(addr string) error {
 
 // DialTCP connects to a tcp endpoint address "host:port", optionally
 // preceded by a source address "src:port;" (see CheckTCPConnect).
-func DialTCP(ctx context.Context, addr string, cfg TCPConfig) (net.Conn, error) {
+func DialTCP(ctx context.Context, addr string, cfg Config) (net.Conn, error) {
 	if err := CheckTCPConnect(addr); err != nil {
 		return nil, err
 	}
@@ -251,7 +251,7 @@ func DialTCP(ctx context.Context, addr string, cfg TCPConfig) (net.Conn, error) 
 }
 
 // ApplyKeepalive sets TCP keepalive as configured.
-func ApplyKeepalive(c *net.TCPConn, cfg TCPConfig) {
+func ApplyKeepalive(c *net.TCPConn, cfg Config) {
 	if cfg.Keepalive < 0 {
 		return
 	}

@@ -196,7 +196,7 @@ func TestListenTCPLoopback(t *testing.T) {
 	}
 	for _, addr := range addrs {
 		t.Run(addr, func(t *testing.T) {
-			ln, bound, err := ListenTCP(addr, TCPConfig{IPv6: strings.HasPrefix(addr, "[")})
+			ln, bound, err := ListenTCP(addr, Config{IPv6: strings.HasPrefix(addr, "[")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +207,7 @@ func TestListenTCPLoopback(t *testing.T) {
 			if err := CheckTCPConnect(bound); err != nil {
 				t.Fatalf("bound address %q does not check: %v", bound, err)
 			}
-			c, err := DialTCP(context.Background(), bound, TCPConfig{Keepalive: -1})
+			c, err := DialTCP(context.Background(), bound, Config{Keepalive: -1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -276,7 +276,7 @@ func TestListenTCPBad(t *testing.T) {
 		{"bad_host!:*", ErrNoAddress},
 	}
 	for _, c := range cases {
-		ln, _, err := ListenTCP(c.addr, TCPConfig{})
+		ln, _, err := ListenTCP(c.addr, Config{})
 		if err == nil {
 			ln.Close()
 		}
@@ -289,7 +289,7 @@ func TestListenTCPBad(t *testing.T) {
 func TestDialBad(t *testing.T) {
 	ctx := context.Background()
 	for _, addr := range []string{"*:5555", "127.0.0.1:*", "127.0.0.1:0", longHost + ":1"} {
-		if c, err := DialTCP(ctx, addr, TCPConfig{}); !errors.Is(err, ErrSyntax) {
+		if c, err := DialTCP(ctx, addr, Config{}); !errors.Is(err, ErrSyntax) {
 			if c != nil {
 				c.Close()
 			}
