@@ -14,6 +14,37 @@ import (
 // decodes frames straight out of large reusable buffers into the pipe's
 // inbound queue, and a writer goroutine that drains the pipe's outbound
 // stream with one system call per batch.
+//
+// Its life, in serveConn (lifecycle.go): the handshake (handshake.go: the
+// greeting, then the mechanism's exchange behind the mechanism interface),
+// attaching the pipe to the socket, heartbeats (heartbeat.go), then the
+// reader and writer until the connection ends; serveConn returns why it
+// ended, as a *ProtocolError, *AuthError, *TimeoutError or network error,
+// and reports it to the monitor.
+//
+// Who owns what:
+//   - the goroutine running serveConn owns the handshake, then the reader
+//     state (frameReader, under frameReader.mu, which a receiving socket's
+//     inline reads also take: see frameReader.Pull);
+//   - the writer goroutine owns the Batch it writes; the outbound stream
+//     (pipe.Out) is guarded by the socket's mutex;
+//   - the heartbeat's state is guarded by heartbeat.mu, its timer runs the
+//     checks;
+//   - a failure found off the reader (a heartbeat timeout, an inline read's
+//     protocol error, the linger watchdog) is recorded in cause by fail,
+//     which then closes the connection: the reader's own error is then only
+//     the closed connection.
+//
+// Lock order: frameReader.mu, then heartbeat.mu, then Socket.mu, then the
+// leaf locks (a queue's, Socket.actMu, Socket.monMu). Closing a connection
+// waits for a read in progress, whose callback may take any of the first
+// three: kill is never called with one of them held.
+//
+// Mechanisms that encrypt (CURVE, issue "Security") plug in at both ends:
+// the outbound stream keeps messages as NULL-encoded frames, whole, so the
+// writer can re-frame a taken batch for the wire at write time (a message
+// queued before its connection existed included), and the reader hands
+// each frame it decodes to the mechanism before queuing it.
 type engine struct {
 	s    *Socket
 	opts options // the socket's options when the connection started
