@@ -101,6 +101,11 @@ func (c commandConn) read() (name string, data []byte, err error) {
 		}
 		n = 9
 	}
+	if h[0]&zmtp.FlagCommand != 0 {
+		// A handshake command is one frame whatever its MORE flag says:
+		// libzmq accepts the flag here and ignores it, and so do we.
+		h[0] &^= zmtp.FlagMore
+	}
 	flags, size, _, err := zmtp.ParseFrameHeader(h[:n])
 	if err != nil {
 		return "", nil, protocolErr(ProtocolMalformedCommand, err)

@@ -3,6 +3,7 @@ package zmq
 import (
 	"errors"
 	"io"
+	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -418,7 +419,7 @@ func (r *frameReader) decode() (int, error) {
 		if err != nil {
 			return queue(), protocolErr(ProtocolMalformedCommand, err)
 		}
-		if maxSize >= 0 && size > uint64(maxSize) {
+		if maxSize >= 0 && size > uint64(maxSize) || size > maxFrame {
 			return queue(), protocolErr(ProtocolUnspecified, ErrMsgTooLarge)
 		}
 		if have := uint64(len(buf) - hn); have < size {
@@ -444,6 +445,14 @@ func (r *frameReader) decode() (int, error) {
 	}
 	return queue(), nil
 }
+
+// maxFrame is the largest frame body a connection takes whatever
+// MaxMsgSize says: no Go slice can hold more (a 64-bit Go heap spans at
+// most 2^48 bytes; an int on a 32-bit platform stops at 2^31-1). A larger
+// claim can never be received, so it is refused at its header rather than
+// believed as its bytes arrive; libzmq closes the connection when it fails
+// to allocate such a frame.
+const maxFrame = min(math.MaxInt, 1<<48-1)
 
 // push queues the whole messages of the batch and keeps the partial one.
 func (r *frameReader) push() int {
@@ -482,6 +491,12 @@ func (r *frameReader) command(body []byte) error {
 			r.e.hb.pinged(time.Duration(ttl)*100*time.Millisecond, r.reads.Load())
 		}
 	case zmtp.CmdSubscribe, zmtp.CmdCancel:
+		if t := r.e.s.typ; t != Pub && t != XPub {
+			// Only publishers take subscriptions: to any other socket
+			// they mean nothing, like an unknown command. (libzmq's
+			// session queues them for the socket whatever its type.)
+			return nil
+		}
 		if r.partial != len(r.batch) {
 			return protocolErr(ProtocolUnexpectedCommand, errors.New("subscription inside a multipart message"))
 		}
