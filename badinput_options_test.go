@@ -295,3 +295,29 @@ func TestHostileEndpoints(t *testing.T) {
 	send(t, push, "after")
 	expect(t, pull, "after")
 }
+
+// ConnectRoutingID takes 1 to 255 bytes, as libzmq's option does.
+func TestConnectRoutingIDLength(t *testing.T) {
+	for _, n := range []int{0, 256} {
+		if _, err := zmq.NewSocket(zmq.Router, zmq.ConnectRoutingID(make([]byte, n))); !errors.Is(err, zmq.ErrInvalid) {
+			t.Errorf("ConnectRoutingID of %d bytes: %v", n, err)
+		}
+	}
+	s, err := zmq.NewSocket(zmq.Router, zmq.ConnectRoutingID(make([]byte, 255)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}
+
+// A reconnect interval of centuries waits, rather than overflowing into a
+// negative wait that would reconnect as fast as it can.
+func TestHugeReconnectIntervalWaits(t *testing.T) {
+	checkLeaks(t)
+	s := newSock(t, zmq.Dealer, zmq.Linger(0), zmq.ReconnectInterval(1<<62+1), zmq.ReconnectIntervalMax(1<<63-1))
+	m := s.Monitor(zmq.EventConnectDelayed | zmq.EventConnectRetried)
+	s.Connect(freeTCP(t))
+	expectEvents(t, m, zmq.EventConnectDelayed, zmq.EventConnectRetried)
+	// A negative wait would retry at once, again and again.
+	expectNoEvent(t, m, 200*time.Millisecond)
+}

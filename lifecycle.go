@@ -2,6 +2,7 @@ package zmq
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net"
 	"slices"
@@ -308,12 +309,12 @@ func (s *Socket) connectLoop(ep *endpoint) {
 		}
 		wait := ivl
 		if base > 0 {
-			wait += rand.N(base)
+			wait = addSat(wait, rand.N(base))
 		}
 		if maxIvl > base {
-			ivl = min(2*ivl, maxIvl)
+			ivl = min(addSat(ivl, ivl), maxIvl)
 		}
-		s.emit(EventConnectRetried, ep.name, uint32(wait.Milliseconds()), nil)
+		s.emit(EventConnectRetried, ep.name, uint32(min(wait.Milliseconds(), math.MaxUint32)), nil)
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -322,6 +323,15 @@ func (s *Socket) connectLoop(ep *endpoint) {
 			return
 		}
 	}
+}
+
+// addSat adds durations, saturating instead of overflowing: a reconnect
+// interval of centuries must not wrap to a negative wait.
+func addSat(a, b time.Duration) time.Duration {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // dial makes one connection attempt to a connected endpoint.

@@ -157,7 +157,13 @@ func RoutingID(id []byte) Option {
 // ConnectRoutingID sets ZMQ_CONNECT_ROUTING_ID: the routing id a ROUTER or
 // STREAM socket gives the peer of its next Connect.
 func ConnectRoutingID(id []byte) Option {
-	return forTypes("ConnectRoutingID", func(o *options) { o.connectRoutingID = append([]byte(nil), id...) }, Router, Stream)
+	set := forTypes("ConnectRoutingID", func(o *options) { o.connectRoutingID = append([]byte(nil), id...) }, Router, Stream)
+	return func(s *Socket) error {
+		if len(id) == 0 || len(id) > 255 {
+			return invalid("connect routing id of %d bytes", len(id))
+		}
+		return set(s)
+	}
 }
 
 // ReconnectInterval sets ZMQ_RECONNECT_IVL, the wait before reconnecting a
@@ -212,7 +218,8 @@ func ConnectTimeout(d time.Duration) Option {
 }
 
 // MaxMsgSize sets ZMQ_MAXMSGSIZE: a peer that sends a frame larger than n
-// bytes is disconnected. Default -1: no limit. On a PUB or XPUB this bounds
+// bytes is disconnected. Default -1: no limit but the 2^48-1 bytes (2^31-1
+// on 32-bit platforms) a frame can have in memory. On a PUB or XPUB this bounds
 // subscriptions too, as in libzmq: a subscription or cancel arrives in a
 // frame of the topic plus a few bytes (1 for a ZMTP 3.0 message, 10 for a
 // SUBSCRIBE command, 7 for CANCEL), and one larger than n disconnects the
