@@ -72,3 +72,10 @@ func LastQueued(s *Socket) string {
 	}
 	return ""
 }
+
+// WaitersForTest returns how many goroutines are in a blocking receive and
+// in a blocking send of s that found they could not proceed and wait to be
+// woken (see Socket.doMore: the count goes up right before the wait).
+func WaitersForTest(s *Socket) (recv, send int32) {
+	return s.recvWaiters.Load(), s.sendWaiters.Load()
+}
