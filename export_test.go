@@ -102,3 +102,10 @@ func SetLingerStallForTest(d time.Duration) (restore func()) {
 	lingerStall = d
 	return func() { lingerStall = old }
 }
+
+// WaitersForTest returns how many goroutines are in a blocking receive and
+// in a blocking send of s that found they could not proceed and wait to be
+// woken (see Socket.doMore: the count goes up right before the wait).
+func WaitersForTest(s *Socket) (recv, send int32) {
+	return s.recvWaiters.Load(), s.sendWaiters.Load()
+}

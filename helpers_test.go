@@ -2,6 +2,7 @@ package zmq_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -236,4 +237,21 @@ func pushPull(t testing.TB, tr string) (push, pull *zmq.Socket) {
 		t.Fatal(err)
 	}
 	return push, pull
+}
+
+// waitBlocked waits until recv goroutines are blocked in a receive and
+// send goroutines in a send of s: each has tried, found it cannot proceed
+// and waits to be woken. Whatever wakes them from now on must reach them.
+func waitBlocked(t testing.TB, s *zmq.Socket, recv, send int32) {
+	t.Helper()
+	eventually(t, fmt.Sprintf("%d blocked receives and %d blocked sends", recv, send), func() bool {
+		r, w := zmq.WaitersForTest(s)
+		return r == recv && w == send
+	})
+}
+
+// closing reports whether Close has begun on s, without side effects: an
+// empty SetOption fails only on a closed socket.
+func closing(s *zmq.Socket) bool {
+	return errors.Is(s.SetOption(), zmq.ErrClosed)
 }

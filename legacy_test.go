@@ -1,9 +1,9 @@
 package zmq_test
 
 import (
+	"errors"
 	"io"
 	"net"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,41 +85,85 @@ func TestSubscriptionDialects(t *testing.T) {
 }
 
 // Reconnection waits ReconnectInterval plus jitter between attempts, and
-// doubles the wait up to ReconnectIntervalMax when that is set.
+// doubles the wait up to ReconnectIntervalMax when that is set. With -1 it
+// does not reconnect.
 func TestReconnectBackoff(t *testing.T) {
 	checkLeaks(t)
-	attempts := func(opts ...zmq.Option) int64 {
+	const base, maxIvl = 20 * time.Millisecond, 400 * time.Millisecond
+	// A connection that fails a moment after it is accepted is an attempt.
+	listen := func() *net.TCPListener {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		var n atomic.Int64
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				n.Add(1)
-				c.Close()
-			}
-		}()
+		return ln.(*net.TCPListener)
+	}
+	accept := func(ln *net.TCPListener, within time.Duration) error {
+		ln.SetDeadline(time.Now().Add(within))
+		c, err := ln.Accept()
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}
+	// gaps returns the times between the first n attempts of a socket
+	// with opts. Each is taken before the close that fails an attempt, so
+	// a gap is at least the wait before the next one.
+	gaps := func(n int, opts ...zmq.Option) []time.Duration {
+		ln := listen()
+		defer ln.Close()
 		s := newSock(t, zmq.Push, opts...)
+		defer s.Close()
 		s.Connect("tcp://" + ln.Addr().String())
-		time.Sleep(800 * time.Millisecond)
-		s.Close()
-		ln.Close()
-		return n.Load()
+		var last time.Time
+		var out []time.Duration
+		for i := 0; i < n; i++ {
+			ln.SetDeadline(time.Now().Add(5 * time.Second))
+			c, err := ln.Accept()
+			if err != nil {
+				t.Fatalf("attempt %d: %v", i+1, err)
+			}
+			now := time.Now()
+			c.Close()
+			if i > 0 {
+				out = append(out, now.Sub(last))
+			}
+			last = now
+		}
+		return out
 	}
-	flat := attempts(zmq.ReconnectInterval(20 * time.Millisecond))
-	backoff := attempts(zmq.ReconnectInterval(20*time.Millisecond), zmq.ReconnectIntervalMax(400*time.Millisecond))
-	// Flat: a try every 20-40ms, about 20-40 in 800ms. Backoff: 20, 40, 80,
-	// 160, 320, 400 (plus jitter): about 5-6.
-	if flat < 12 || backoff > 8 || backoff < 3 {
-		t.Fatalf("attempts in 800ms: flat %d, with backoff %d", flat, backoff)
+	// The lower bounds are exact: a timer never fires early. The upper
+	// bounds leave a loaded machine ample slack (1 s, where the jittered
+	// waits are at most 40 ms and 420 ms) and still tell a wait that
+	// grows without bound from one that does not: the seventh doubling
+	// wait is 20 ms << 6 = 1.28 s.
+	for i, g := range gaps(8, zmq.ReconnectInterval(base)) {
+		if g < base || g >= time.Second {
+			t.Fatalf("flat: attempt %d came %v after the one before, want [20ms, 40ms) and no backoff", i+2, g)
+		}
 	}
-	if never := attempts(zmq.ReconnectInterval(-1)); never != 1 {
-		t.Fatalf("ReconnectInterval -1 made %d attempts, want 1", never)
+	for i, g := range gaps(8, zmq.ReconnectInterval(base), zmq.ReconnectIntervalMax(maxIvl)) {
+		if want := min(base<<i, maxIvl); g < want || g >= time.Second {
+			t.Fatalf("backoff: attempt %d came %v after the one before, want at least %v and the cap at %v", i+2, g, want, maxIvl)
+		}
+	}
+
+	ln := listen()
+	defer ln.Close()
+	never := newSock(t, zmq.Push, zmq.ReconnectInterval(-1))
+	never.Connect("tcp://" + ln.Addr().String())
+	if err := accept(ln, 5*time.Second); err != nil {
+		t.Fatalf("first attempt: %v", err)
+	}
+	// After its one attempt the socket gives up the peer: it has no queue
+	// left to send to.
+	eventually(t, "the socket to give up", func() bool {
+		return errors.Is(never.TrySend(zmq.NewMsgString("x")), zmq.ErrWouldBlock)
+	})
+	// That no attempt follows can only be bounded: 300 ms is three times
+	// the default ReconnectInterval.
+	if err := accept(ln, 300*time.Millisecond); !isTimeout(err) {
+		t.Fatalf("ReconnectInterval -1 made a second attempt (%v)", err)
 	}
 }
 

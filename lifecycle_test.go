@@ -56,18 +56,27 @@ func TestContextTerm(t *testing.T) {
 	checkLeaks(t)
 	c := zmq.NewContext()
 	pull, _ := c.NewSocket(zmq.Pull, zmq.Linger(0))
-	pull.Bind("inproc://term")
+	if err := pull.Bind("inproc://term"); err != nil {
+		t.Fatal(err)
+	}
 	push, _ := c.NewSocket(zmq.Push, zmq.Linger(0))
 	errs := make(chan error, 2)
+	// Without contexts that end: only Term can end these calls.
 	go func() { _, err := pull.Recv(context.Background()); errs <- err }()
 	go func() { errs <- push.Send(context.Background(), zmq.NewMsgString("x")) }()
-	time.Sleep(20 * time.Millisecond)
+	waitBlocked(t, pull, 1, 0)
+	waitBlocked(t, push, 0, 1)
 	if err := c.Term(); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
-		if err := <-errs; !errors.Is(err, zmq.ErrTerminated) {
-			t.Fatalf("blocked call returned %v, want ErrTerminated", err)
+		select {
+		case err := <-errs:
+			if !errors.Is(err, zmq.ErrTerminated) {
+				t.Fatalf("blocked call returned %v, want ErrTerminated", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a blocked call did not return after Term")
 		}
 	}
 	if _, err := pull.TryRecv(); !errors.Is(err, zmq.ErrTerminated) {
@@ -88,11 +97,26 @@ func TestRecvCancelAndClose(t *testing.T) {
 	if _, err := s.Recv(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("deadline: %v", err)
 	}
-	done := make(chan error)
-	go func() { _, err := s.Recv(context.Background()); done <- err }()
-	time.Sleep(10 * time.Millisecond)
-	s.Close()
-	err := <-done
+	// blocked runs a Recv, waits until it blocks, ends it with end and
+	// returns its error.
+	blocked := func(ctx context.Context, end func()) error {
+		done := make(chan error, 1)
+		go func() { _, err := s.Recv(ctx); done <- err }()
+		waitBlocked(t, s, 1, 0)
+		end()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(5 * time.Second):
+			t.Fatal("blocked Recv did not return")
+			return nil
+		}
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	if err := blocked(ctx, cancel); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancel: %v", err)
+	}
+	err := blocked(context.Background(), func() { s.Close() })
 	if !errors.Is(err, zmq.ErrClosed) || !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("recv on closed socket: %v", err)
 	}
@@ -174,8 +198,12 @@ func TestReconnect(t *testing.T) {
 			send(t, push, "before")
 			expect(t, pull, "before")
 			pull.Close()
-			time.Sleep(50 * time.Millisecond)
-			send(t, push, "while-away")
+			// Once push has seen the connection go, a message is queued
+			// for the peer to come (a TrySend: nothing else may take it).
+			eventually(t, "disconnection", func() bool { return zmq.ConnectedPeers(push) == 0 })
+			if err := push.TrySend(zmq.NewMsgString("while-away")); err != nil {
+				t.Fatalf("send while the peer is away: %v", err)
+			}
 			pull2 := newSock(t, zmq.Pull)
 			eventually(t, "rebind", func() bool { return pull2.Bind(ep) == nil })
 			send(t, push, "after")

@@ -15,9 +15,14 @@ func TestBlockedSendWokenByNewPeer(t *testing.T) {
 		ep := bound(t, push, tr)
 		done := make(chan error, 1)
 		go func() { done <- push.Send(tctx(t), zmq.NewMsgString("first")) }()
-		time.Sleep(20 * time.Millisecond)
+		// The Send has found no peer and waits: only the new peer's arrival
+		// can let it go now.
+		waitBlocked(t, push, 0, 1)
 		pull := newSock(t, zmq.Pull)
-		pull.Connect(ep)
+		if err := pull.Connect(ep); err != nil {
+			t.Fatal(err)
+		}
+		// tctx bounds the Send: a wakeup that never comes fails it.
 		if err := <-done; err != nil {
 			t.Fatalf("blocked send: %v", err)
 		}
@@ -79,13 +84,27 @@ func TestCloseBeforeConnectionDelivers(t *testing.T) {
 		send(t, push, "last words")
 		closed := make(chan struct{})
 		go func() { push.Close(); close(closed) }()
-		time.Sleep(50 * time.Millisecond)
+		// The peer appears only once Close has begun. Over tcp and ipc,
+		// Close waits for it; an inproc queue is handed to the binder as
+		// it is, so Close need not.
+		eventually(t, "Close to begin", func() bool { return closing(push) })
+		if tr != "inproc" {
+			select {
+			case <-closed:
+				t.Fatal("Close returned with a message undelivered and Linger left")
+			default:
+			}
+		}
 		pull := newSock(t, zmq.Pull)
 		if err := pull.Bind(ep); err != nil {
 			t.Fatal(err)
 		}
 		expect(t, pull, "last words")
-		<-closed
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Close did not return after delivering")
+		}
 	})
 }
 

@@ -80,7 +80,12 @@ func TestReqOnlyListensToCurrentPeer(t *testing.T) {
 					send(t, r, "A", "", "wrong")
 				}
 			}
-			time.Sleep(20 * time.Millisecond)
+			// With the wrong replies queued at the REQ, a receive must
+			// discard them and find nothing.
+			eventually(t, "wrong replies queued", func() bool { return zmq.QueuedIn(req) == len(routers)-1 })
+			if m, err := req.TryRecv(); !errors.Is(err, zmq.ErrWouldBlock) {
+				t.Fatalf("REQ took %q (%v) from a peer it did not ask", m.Frames, err)
+			}
 			send(t, target, m[0], "", "right")
 			expect(t, req, "right")
 		}
