@@ -3,12 +3,15 @@
 #               perf tool smoke tests.
 # make bench  - the side-by-side comparison with libzmq (the main job).
 # make perf   - builds the perf tools into bin/.
+# make load   - the load and soak tests of load/ (E3-E5, §6.5): about 3
+#               minutes, 10,000 connections; not part of make test.
+#               LOAD_SOAK=30m lengthens the soak (default 2m).
 
 GO ?= go
 STATICCHECK_VERSION := v0.8.2
 GOBIN := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: test deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke
+.PHONY: test deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke load
 
 test: deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke
 
@@ -20,11 +23,13 @@ fmt:
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags load ./load/
 	cd interop && $(GO) vet ./...
 
 staticcheck:
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(GOBIN)/staticcheck ./...
+	$(GOBIN)/staticcheck -tags load ./load/
 
 unit:
 	$(GO) test -race -shuffle=on -count=1 -timeout 15m ./...
@@ -52,5 +57,10 @@ fuzz-smoke:
 			echo "fuzz $$p $$t"; \
 			out=$$($(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p 2>&1) || { echo "$$out"; exit 1; }; \
 		done; done
+
+# The load and soak tests (load/, build tag "load"). They need pyzmq for
+# the libzmq comparison, which deps installs.
+load: deps
+	$(GO) test -tags load -count=1 -timeout 20m -v ./load/
 
 -include perf/perf.mk
