@@ -3,12 +3,14 @@
 #               perf tool smoke tests.
 # make bench  - the side-by-side comparison with libzmq (the main job).
 # make perf   - builds the perf tools into bin/.
+# make chaos  - the fault tests of chaos/ (root, iproute2, nftables): peers
+#               killed, frozen, cut off; see RELIABILITY.md. Not part of test.
 
 GO ?= go
 STATICCHECK_VERSION := v0.8.2
 GOBIN := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: test deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke
+.PHONY: test deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke chaos
 
 test: deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke
 
@@ -20,11 +22,13 @@ fmt:
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags chaos ./chaos/...
 	cd interop && $(GO) vet ./...
 
 staticcheck:
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(GOBIN)/staticcheck ./...
+	$(GOBIN)/staticcheck -tags chaos ./chaos/...
 
 unit:
 	$(GO) test -race -shuffle=on -count=1 -timeout 15m ./...
@@ -52,5 +56,11 @@ fuzz-smoke:
 			echo "fuzz $$p $$t"; \
 			out=$$($(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p 2>&1) || { echo "$$out"; exit 1; }; \
 		done; done
+
+# The fault tests: they need root, ip, ss and nft, and build a peer program.
+# CHAOS_SSK_DURATION (10s), CHAOS_BLACKHOLE (4s) and CHAOS_SIGSTOP (3s)
+# lengthen the faults, up to the checklist's 60s, 30s and 10s.
+chaos: deps
+	$(GO) test -tags chaos -count=1 -timeout 30m -v ./chaos/
 
 -include perf/perf.mk
