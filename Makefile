@@ -6,12 +6,14 @@
 # make load   - the load and soak tests of load/ (E3-E5, §6.5): about 3
 #               minutes, 10,000 connections; not part of make test.
 #               LOAD_SOAK=30m lengthens the soak (default 2m).
+# make chaos  - the fault tests of chaos/ (root, iproute2, nftables): peers
+#               killed, frozen, cut off; see RELIABILITY.md. Not part of test.
 
 GO ?= go
 STATICCHECK_VERSION := v0.8.2
 GOBIN := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: test deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke load
+.PHONY: test deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke load chaos
 
 test: deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke
 
@@ -24,12 +26,14 @@ fmt:
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags load ./load/
+	$(GO) vet -tags chaos ./chaos/...
 	cd interop && $(GO) vet ./...
 
 staticcheck:
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(GOBIN)/staticcheck ./...
 	$(GOBIN)/staticcheck -tags load ./load/
+	$(GOBIN)/staticcheck -tags chaos ./chaos/...
 
 unit:
 	$(GO) test -race -shuffle=on -count=1 -timeout 15m ./...
@@ -62,5 +66,10 @@ fuzz-smoke:
 # the libzmq comparison, which deps installs.
 load: deps
 	$(GO) test -tags load -count=1 -timeout 20m -v ./load/
+# The fault tests: they need root, ip, ss and nft, and build a peer program.
+# CHAOS_SSK_DURATION (10s), CHAOS_BLACKHOLE (4s) and CHAOS_SIGSTOP (3s)
+# lengthen the faults, up to the checklist's 60s, 30s and 10s.
+chaos: deps
+	$(GO) test -tags chaos -count=1 -timeout 30m -v ./chaos/
 
 -include perf/perf.mk

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need, only when they are missing:
 # libzmq (headers for the cgo interop peer and the C perf tools) and pkg-config,
-# and the interop peers' pyzmq (python3-zmq), JeroMQ (libjeromq-java) and a JDK.
+# and the interop peers' pyzmq (python3-zmq), JeroMQ (libjeromq-java) and a JDK;
+# iproute2 (ip, ss) and nftables for the fault tests (make chaos).
 set -euo pipefail
 need=()
 dpkg -s libzmq3-dev >/dev/null 2>&1 || need+=(libzmq3-dev)
@@ -11,6 +12,7 @@ dpkg -s python3-zmq >/dev/null 2>&1 || need+=(python3-zmq)
 dpkg -s libjeromq-java >/dev/null 2>&1 || need+=(libjeromq-java)
 command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 command -v ss >/dev/null 2>&1 || need+=(iproute2)
+command -v nft >/dev/null 2>&1 || need+=(nftables)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "installing: ${need[*]}"
 	sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
