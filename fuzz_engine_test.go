@@ -199,16 +199,8 @@ func wantMessages(data []byte) [][][]byte {
 				return msgs
 			}
 		case zmtp.CmdSubscribe, zmtp.CmdCancel:
-			// Passed on as a message of the older form, \x01topic or
-			// \x00topic; not in the middle of a message.
-			if cur != nil {
-				return msgs
-			}
-			kind := byte(0)
-			if name == zmtp.CmdSubscribe {
-				kind = 1
-			}
-			msgs = append(msgs, [][]byte{append([]byte{kind}, arg...)})
+			// A PULL takes no subscriptions: ignored, like an
+			// unknown command.
 		case zmtp.CmdError:
 			return msgs
 		}
