@@ -238,7 +238,12 @@ func afterHandshake(data []byte) ([]byte, bool) {
 		return nil, false
 	}
 	rest := data[zmtp.GreetingSize:]
-	flags, size, hn, err := zmtp.ParseFrameHeader(rest)
+	// MORE on a handshake command is accepted and ignored, as libzmq does.
+	head := append([]byte(nil), rest[:min(len(rest), 9)]...)
+	if len(head) > 0 && head[0]&zmtp.FlagCommand != 0 {
+		head[0] &^= zmtp.FlagMore
+	}
+	flags, size, hn, err := zmtp.ParseFrameHeader(head)
 	if err != nil || flags&zmtp.FlagCommand == 0 || size > maxCommand || uint64(len(rest)-hn) < size {
 		return nil, false
 	}
