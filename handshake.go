@@ -72,9 +72,9 @@ func protocolErr(code ProtocolCode, err error) *ProtocolError {
 	return &ProtocolError{Code: code, Err: err}
 }
 
-// isProtocol reports whether err ends a connection for good: the peer broke
+// endsForGood reports whether err ends a connection for good: the peer broke
 // the protocol or refused us.
-func isProtocol(err error) bool {
+func endsForGood(err error) bool {
 	var pe *ProtocolError
 	var ae *AuthError
 	return errors.As(err, &pe) || errors.As(err, &ae)

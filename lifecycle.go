@@ -182,7 +182,7 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 		s.inline = slices.DeleteFunc(s.inline, func(r *frameReader) bool { return r == &e.rd })
 	}
 	p.in.SetCallbacks(func() { s.activateIn(p) }, nil)
-	if ep.persistent != p || s.closed || isProtocol(err) {
+	if ep.persistent != p || s.closed || endsForGood(err) {
 		s.terminatePipe(p)
 	}
 	s.mu.Unlock()
@@ -286,7 +286,7 @@ func (s *Socket) connectLoop(ep *endpoint) {
 			ep.lastConn = time.Now()
 			s.mu.Unlock()
 			established := ep.established.Swap(false)
-			if isProtocol(err) || !established && stop&StopOnHandshakeFailed != 0 && ep.ctx.Err() == nil {
+			if endsForGood(err) || !established && stop&StopOnHandshakeFailed != 0 && ep.ctx.Err() == nil {
 				s.giveUp(ep)
 				return
 			}
