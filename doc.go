@@ -147,7 +147,8 @@
 //
 // # Compatibility
 //
-// The wire protocol is ZMTP 3.1 (RFC 37) with the NULL mechanism; ZMTP 3.0
+// The wire protocol is ZMTP 3.1 (RFC 37) with the NULL or PLAIN mechanism
+// (RFC 24; see [PlainServer] and [ZAPEndpoint] for authentication); ZMTP 3.0
 // (RFC 23) and ZMTP 2.0 (RFC 15) peers are served too, and get their
 // subscriptions as messages. A peer whose first byte cannot start a ZMTP 2.0
 // or later greeting (ZMTP 1.0, or not ZMTP at all) is refused at once.
@@ -157,7 +158,7 @@
 //
 // # Limitations
 //
-// Not yet implemented: the PLAIN and CURVE mechanisms and ZAP, proxies and
+// Not yet implemented: the CURVE mechanism, message properties, proxies and
 // pollers, the pgm/epgm multicast transports, ZMTP 1.0 peers, and libzmq's
 // draft socket types (SERVER, CLIENT, RADIO, DISH, ...). An explicit IPv6
 // address works without the IPv6 option (libzmq requires it); the option

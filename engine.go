@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zmq-go/zmq/internal/pipe"
+	"github.com/zmq-go/zmq/internal/zmtp"
 )
 
 // An engine runs one ZMTP connection: the handshake, then a reader that
@@ -59,6 +60,11 @@ type engine struct {
 
 	zmtp2 bool // the peer speaks ZMTP 2.0: no commands
 	hb    heartbeat
+
+	// What the ZAP handler said of the peer it accepted (see authenticate),
+	// for the message properties to come.
+	userID      []byte
+	zapMetadata zmtp.Metadata
 
 	space     chan struct{} // the inbound queue has room again
 	paused    atomic.Bool   // the reader waits for room in the inbound queue

@@ -179,15 +179,21 @@ func (e *TimeoutError) Timeout() bool { return true }
 // Is makes a TimeoutError match [os.ErrDeadlineExceeded].
 func (e *TimeoutError) Is(target error) bool { return target == os.ErrDeadlineExceeded }
 
-// AuthError reports a handshake the peer refused with a ZAP status code in
-// an ERROR command (300 temporary, 400 denied, 500 internal error), as
-// libzmq reports it with [EventHandshakeFailedAuth]. A connecting socket does
-// not retry with the same credentials.
+// AuthError reports a refused authentication with its ZAP status code (300
+// a temporary failure, 400 denied, 500 an internal error), as libzmq reports
+// it with [EventHandshakeFailedAuth]: either the peer refused us, in an
+// ERROR command, or (Local) our own ZAP handler refused the peer. A
+// connecting socket that was refused with 400 or 500 does not retry with
+// the same credentials.
 type AuthError struct {
 	Status int    // the ZAP status code
-	Reason string // the ERROR command's reason as sent
+	Reason string // the peer's ERROR reason as sent, or our handler's status text
+	Local  bool   // our ZAP handler refused the peer
 }
 
 func (e *AuthError) Error() string {
+	if e.Local {
+		return "zmq: authentication failed: the ZAP handler refused the peer with status " + strconv.Itoa(e.Status) + " " + strconv.Quote(e.Reason)
+	}
 	return "zmq: authentication failed: peer refused with status " + strconv.Itoa(e.Status)
 }

@@ -27,29 +27,58 @@ type mechanism interface {
 }
 
 // nullMechanism is RFC 23's NULL: each side sends READY with its metadata.
-type nullMechanism struct{}
+// A socket with a ZAPDomain first asks the ZAP handler about the peer, when
+// one is bound (or, with ZAPEnforceDomain, refuses the peer when none is).
+type nullMechanism struct{ e *engine }
 
 func (nullMechanism) name() string { return "NULL" }
 
-func (nullMechanism) handshake(c commandConn, local zmtp.Metadata) (zmtp.Metadata, error) {
+func (m nullMechanism) handshake(c commandConn, local zmtp.Metadata) (zmtp.Metadata, error) {
+	if o := &m.e.opts; o.zapDomain != "" {
+		err := m.e.authenticate("NULL")
+		if errors.Is(err, errNoZAPHandler) && !o.zapEnforceDomain {
+			err = nil
+		}
+		if err != nil {
+			return nil, refuse(c, err, zmtp.AppendError)
+		}
+	}
 	if err := c.write(zmtp.AppendReady(nil, local)); err != nil {
 		return nil, err
 	}
-	name, data, err := c.read()
+	data, err := expect(c, zmtp.CmdReady)
 	if err != nil {
 		return nil, err
 	}
-	switch name {
-	case zmtp.CmdReady:
-		peer, err := zmtp.ParseMetadata(data)
-		if err != nil {
-			return nil, protocolErr(ProtocolInvalidMetadata, err)
-		}
-		return peer, nil
-	case zmtp.CmdError:
-		return nil, peerError(data)
+	peer, err := zmtp.ParseMetadata(data)
+	if err != nil {
+		return nil, protocolErr(ProtocolInvalidMetadata, err)
 	}
-	return nil, protocolErr(ProtocolUnexpectedCommand, errors.New("unexpected command "+strconv.Quote(name)+" in the handshake"))
+	return peer, nil
+}
+
+// mechanism returns the mechanism the socket's options choose.
+func (e *engine) mechanism() mechanism {
+	o := &e.opts
+	switch {
+	case o.mechanism == MechanismPlain && o.asServer:
+		return plainServer{e}
+	case o.mechanism == MechanismPlain:
+		return plainClient{username: o.plainUsername, password: o.plainPassword}
+	}
+	return nullMechanism{e}
+}
+
+// authenticate asks the ZAP handler about the peer, which presents
+// credentials under mechanism, and keeps the user id and metadata the
+// handler gives an accepted peer.
+func (e *engine) authenticate(mechanism string, credentials ...[]byte) error {
+	r, err := e.askZAP(mechanism, credentials...)
+	if err != nil {
+		return err
+	}
+	e.userID, e.zapMetadata = r.userID, r.metadata
+	return nil
 }
 
 // peerError turns the data of an ERROR command the peer sent during the
@@ -73,11 +102,12 @@ func protocolErr(code ProtocolCode, err error) *ProtocolError {
 }
 
 // endsForGood reports whether err ends a connection for good: the peer broke
-// the protocol or refused us.
+// the protocol, or authentication failed other than for a while (ZAP's
+// 300).
 func endsForGood(err error) bool {
 	var pe *ProtocolError
 	var ae *AuthError
-	return errors.As(err, &pe) || errors.As(err, &ae)
+	return errors.As(err, &pe) || errors.As(err, &ae) && ae.Status != 300
 }
 
 // commandConn reads and writes command frames during the handshake.
@@ -90,14 +120,27 @@ func (c commandConn) write(frame []byte) error {
 
 // read reads one command frame, growing its buffer only as bytes arrive.
 func (c commandConn) read() (name string, data []byte, err error) {
+	body, err := c.readBody()
+	if err != nil {
+		return "", nil, err
+	}
+	name, data, err = zmtp.ParseCommand(body)
+	if err != nil {
+		return "", nil, protocolErr(ProtocolMalformedCommand, err)
+	}
+	return name, data, nil
+}
+
+// readBody reads one command frame and returns its body.
+func (c commandConn) readBody() ([]byte, error) {
 	var h [9]byte
 	if _, err := io.ReadFull(c.conn, h[:2]); err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	n := 2
 	if h[0]&zmtp.FlagLong != 0 {
 		if _, err := io.ReadFull(c.conn, h[2:9]); err != nil {
-			return "", nil, err
+			return nil, err
 		}
 		n = 9
 	}
@@ -108,26 +151,22 @@ func (c commandConn) read() (name string, data []byte, err error) {
 	}
 	flags, size, _, err := zmtp.ParseFrameHeader(h[:n])
 	if err != nil {
-		return "", nil, protocolErr(ProtocolMalformedCommand, err)
+		return nil, protocolErr(ProtocolMalformedCommand, err)
 	}
 	if flags&zmtp.FlagCommand == 0 {
-		return "", nil, protocolErr(ProtocolUnexpectedCommand, errors.New("data frame during the handshake"))
+		return nil, protocolErr(ProtocolUnexpectedCommand, errors.New("data frame during the handshake"))
 	}
 	if size > maxHandshakeCommand {
-		return "", nil, protocolErr(ProtocolMalformedCommand, errors.New("handshake command of "+strconv.FormatUint(size, 10)+" bytes"))
+		return nil, protocolErr(ProtocolMalformedCommand, errors.New("handshake command of "+strconv.FormatUint(size, 10)+" bytes"))
 	}
 	body, err := io.ReadAll(io.LimitReader(c.conn, int64(size)))
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	if uint64(len(body)) != size {
-		return "", nil, io.ErrUnexpectedEOF
+		return nil, io.ErrUnexpectedEOF
 	}
-	name, data, err = zmtp.ParseCommand(body)
-	if err != nil {
-		return "", nil, protocolErr(ProtocolMalformedCommand, err)
-	}
-	return name, data, nil
+	return body, nil
 }
 
 // handshake performs the greeting and the mechanism's exchange, within
@@ -143,7 +182,7 @@ func (e *engine) handshake() (peer zmtp.Metadata, legacy bool, err error) {
 			}
 		}()
 	}
-	mech := mechanism(nullMechanism{})
+	mech := e.mechanism()
 	c := commandConn{e.conn}
 
 	// libzmq sends its greeting in stages and waits for ours in between:
@@ -168,7 +207,7 @@ func (e *engine) handshake() (peer zmtp.Metadata, legacy bool, err error) {
 	}
 	// Then the major version, and the rest once the peer's version is
 	// known: a ZMTP 2.0 peer gets the 2.0 greeting instead.
-	rest := zmtp.AppendGreetingRest(nil, zmtp.Greeting{Major: 3, Minor: 1, Mechanism: mech.name()})
+	rest := zmtp.AppendGreetingRest(nil, zmtp.Greeting{Major: 3, Minor: 1, Mechanism: mech.name(), AsServer: e.opts.asServer})
 	if err := c.write(rest[:1]); err != nil {
 		return nil, false, err
 	}
@@ -177,6 +216,11 @@ func (e *engine) handshake() (peer zmtp.Metadata, legacy bool, err error) {
 	}
 	switch rev := g[zmtp.SignatureSize]; {
 	case rev == 1 || rev == 2:
+		if e.opts.mechanism != MechanismNull || e.opts.zapDomain != "" {
+			// ZMTP 2.0 has no mechanisms: a secured socket would talk
+			// to it unsecured (libzmq refuses it too).
+			return nil, false, protocolErr(ProtocolUnspecified, errLegacySecurity)
+		}
 		return e.handshakeV2()
 	case rev == 0:
 		return nil, false, protocolErr(ProtocolUnspecified, &zmtp.VersionError{Major: rev})
@@ -215,6 +259,10 @@ func (e *engine) handshake() (peer zmtp.Metadata, legacy bool, err error) {
 // errNotZMTP is the cause of refusing a peer whose first byte cannot start a
 // ZMTP 2.0 or 3.x greeting.
 var errNotZMTP = errors.New("peer does not speak ZMTP 2.0 or later")
+
+// errLegacySecurity is why a socket with a security mechanism or a ZAP
+// domain refuses a ZMTP 2.0 peer.
+var errLegacySecurity = errors.New("a ZMTP 2.0 peer cannot authenticate: refused by a socket with security")
 
 // incompatibleError reports a peer whose socket type cannot talk to ours.
 type incompatibleError struct{ local, peer string }

@@ -299,6 +299,8 @@ func errnoOf(err error) uint32 {
 		return uint32(syscall.ETIMEDOUT)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return uint32(syscall.EPIPE)
+	case errors.Is(err, errNoZAPHandler):
+		return uint32(syscall.EFAULT) // as libzmq reports it
 	}
 	return 0
 }

@@ -40,6 +40,7 @@ type options struct {
 	heartbeatTimeout  time.Duration // < 0: heartbeatIvl
 	heartbeatTTL      time.Duration
 	reconnectStop     ReconnectStopFlags
+	security
 }
 
 func defaultOptions() options {

@@ -7,7 +7,11 @@
 #   thr     throughput over each transport and size; beside tcp and ipc the
 #           plain-stream ceiling (../shared/bench/ceiling: framed bytes
 #           through a buffered TCP or unix socket, no ZeroMQ)
-#   lat     one-way latency (remote_lat/local_lat, inproc_lat)
+#   lat     one-way latency (remote_lat/local_lat, inproc_lat), beside tcp
+#           and ipc the latency floor (../shared/bench/latfloor: a plain
+#           ping-pong, one blocking read and one write per hop); then the
+#           same with both processes pinned to one CPU (taskset), which
+#           takes the cost of waking an idle CPU out of every hop
 #   mixed   wire interop pairs: our remote_thr -> libzmq local_thr and
 #           libzmq remote_thr -> our local_thr, against libzmq -> libzmq
 #   fanin   4 remote_thr processes into one local_thr, ours and libzmq's
@@ -18,7 +22,9 @@
 # validation, not a measurement), LAT_SIZES (default 64), MIXED_SIZES and
 # FANIN_SIZES (default "64 65536"), FANIN_TRANSPORTS (default "tcp"),
 # SECTIONS (default "thr lat mixed fanin rss"), TIMEOUT (seconds per process,
-# default 60, 30 with QUICK=1).
+# default 60, 30 with QUICK=1), BASE (a folder holding another build of our
+# perf tools, e.g. an earlier commit's: thr and lat then add its column and
+# the ratio ours/base, measured in turn with the others).
 #
 # The machine is small and shared: trust ratios measured in one run, not
 # absolute numbers, and keep other heavy work off it while this runs.
@@ -29,6 +35,8 @@ shared=$root/../shared/bench
 ours=$root/bin
 theirs=$root/bin/libzmq
 ceiling=$root/bin/ceiling
+latfloor=$root/bin/latfloor
+BASE=${BASE:-}
 
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then RUNS=1; fi
@@ -51,6 +59,8 @@ echo "building our perf tools (make perf), libzmq's and the ceiling..." >&2
 make -C "$root" --no-print-directory perf >&2 || { echo "make perf failed" >&2; exit 1; }
 "$shared/c/build.sh" "$theirs" >&2 || { echo "building libzmq's tools failed" >&2; exit 1; }
 (cd "$shared/ceiling" && go build -o "$ceiling" .) >&2 || { echo "building the ceiling failed" >&2; exit 1; }
+(cd "$shared/latfloor" && go build -o "$latfloor" .) >&2 || { echo "building the latency floor failed" >&2; exit 1; }
+if [ -n "$BASE" ] && [ ! -x "$BASE/local_thr" ]; then echo "BASE=$BASE holds no perf tools" >&2; exit 1; fi
 
 # ---- helpers ------------------------------------------------------------
 
@@ -112,18 +122,19 @@ thr() {
 }
 
 # lat LOCAL_DIR REMOTE_DIR TRANSPORT SIZE COUNT prints remote_lat's one-way
-# latency in microseconds, or FAIL.
+# latency in microseconds, or FAIL. PIN, when set, prefixes every process
+# (taskset -c 0).
 lat() {
 	local l=$1 r=$2 tr=$3 size=$4 count=$5
 	local out=$tmp/lat.out ep lpid
 	if [ "$tr" = inproc ]; then
-		timeout "$TMO" "$l/inproc_lat" "$size" "$count" >"$out" 2>&1 || { echo FAIL; return; }
+		timeout "$TMO" $PIN "$l/inproc_lat" "$size" "$count" >"$out" 2>&1 || { echo FAIL; return; }
 	else
 		ep=$(endpoint "$tr")
-		timeout "$TMO" "$l/local_lat" "$ep" "$size" "$count" >/dev/null 2>&1 &
+		timeout "$TMO" $PIN "$l/local_lat" "$ep" "$size" "$count" >/dev/null 2>&1 &
 		lpid=$!
 		sleep 0.3
-		if ! timeout "$TMO" "$r/remote_lat" "$ep" "$size" "$count" >"$out" 2>&1; then
+		if ! timeout "$TMO" $PIN "$r/remote_lat" "$ep" "$size" "$count" >"$out" 2>&1; then
 			kill "$lpid" 2>/dev/null
 			wait "$lpid"
 			echo FAIL
@@ -132,6 +143,15 @@ lat() {
 		wait "$lpid" || { echo FAIL; return; }
 	fi
 	awk '/average latency:/ {print $3}' "$out"
+}
+PIN=
+
+# floor TRANSPORT SIZE COUNT prints the plain ping-pong's one-way latency in
+# microseconds (- for inproc, which has none).
+floor() {
+	local net=tcp
+	case $1 in inproc) echo -; return ;; ipc) net=unix ;; esac
+	timeout "$TMO" $PIN "$latfloor" "$net" "$2" "$3" 2>/dev/null | awk '/average latency:/ {print $3}' | grep . || echo FAIL
 }
 
 # ceil TRANSPORT SIZE COUNT prints the plain-stream ceiling in msg/s.
@@ -153,23 +173,26 @@ echo "machine:    $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /
 echo "go:         $(go version | awk '{print $3, $4}'), GOMAXPROCS=$gomaxprocs${GOMAXPROCS:+ (set in env)}"
 echo "libzmq:     $(dpkg-query -W -f '${Version}' libzmq3-dev 2>/dev/null || echo '?') (Debian libzmq3-dev)"
 echo "commit:     $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD -- . 2>/dev/null || echo ' (with local changes)')"
-echo "settings:   RUNS=$RUNS QUICK=$QUICK SIZES=\"$SIZES\" TRANSPORTS=\"$TRANSPORTS\""
+echo "settings:   RUNS=$RUNS QUICK=$QUICK SIZES=\"$SIZES\" TRANSPORTS=\"$TRANSPORTS\"${BASE:+ BASE=$(basename "$BASE")}"
 [ "$QUICK" = 1 ] && echo "QUICK=1: one run with small counts - a validation, not a measurement"
 echo
 
 # ---- throughput ---------------------------------------------------------
 
 if has thr $SECTIONS; then
-	echo "## throughput [msg/s], median of $RUNS (ours/libzmq and ours/ceiling: higher is better)"
-	printf "%-6s %8s %9s %12s %12s %8s %12s %9s   %s\n" tr size count ours libzmq ours/lz ceiling ours/ceil "runs: ours | libzmq | ceiling"
+	echo "## throughput [msg/s], median of $RUNS (ours/libzmq, ours/ceiling${BASE:+, ours/base}: higher is better)"
+	printf "%-6s %8s %9s %12s %12s %8s %12s %9s" tr size count ours libzmq ours/lz ceiling ours/ceil
+	[ -n "$BASE" ] && printf " %12s %8s" base ours/bs
+	printf "   %s\n" "runs: ours | libzmq | ceiling${BASE:+ | base}"
 	for tr in $TRANSPORTS; do
 		for s in $SIZES; do
 			n=$(thr_count "$s")
-			ra=() rb=() rc=()
+			ra=() rb=() rc=() rz=()
 			for ((i = 0; i < RUNS; i++)); do
 				ra+=("$(thr "$ours" "$ours" "$tr" "$s" "$n")")
 				rb+=("$(thr "$theirs" "$theirs" "$tr" "$s" "$n")")
 				[ "$tr" != inproc ] && rc+=("$(ceil "$tr" "$s" "$n")")
+				[ -n "$BASE" ] && rz+=("$(thr "$BASE" "$BASE" "$tr" "$s" "$n")")
 			done
 			ma=$(printf "%s\n" "${ra[@]}" | median)
 			mb=$(printf "%s\n" "${rb[@]}" | median)
@@ -178,8 +201,14 @@ if has thr $SECTIONS; then
 				mc=$(printf "%s\n" "${rc[@]}" | median)
 				rcs=${rc[*]}
 			fi
-			printf "%-6s %8s %9s %12s %12s %8s %12s %9s   %s | %s | %s\n" "$tr" "$s" "$n" "$ma" "$mb" "$(ratio "$ma" "$mb")" \
-				"$mc" "$(ratio "$ma" "$mc")" "${ra[*]}" "${rb[*]}" "$rcs"
+			printf "%-6s %8s %9s %12s %12s %8s %12s %9s" "$tr" "$s" "$n" "$ma" "$mb" "$(ratio "$ma" "$mb")" "$mc" "$(ratio "$ma" "$mc")"
+			if [ -n "$BASE" ]; then
+				mz=$(printf "%s\n" "${rz[@]}" | median)
+				printf " %12s %8s" "$mz" "$(ratio "$ma" "$mz")"
+			fi
+			printf "   %s | %s | %s" "${ra[*]}" "${rb[*]}" "$rcs"
+			[ -n "$BASE" ] && printf " | %s" "${rz[*]}"
+			echo
 		done
 	done
 	echo
@@ -187,23 +216,48 @@ fi
 
 # ---- latency ------------------------------------------------------------
 
-if has lat $SECTIONS; then
+# lat_table TITLE prints one latency table: ours, libzmq, the floor and
+# BASE, alternated, for every transport and size.
+lat_table() {
+	local n tr s i ra rb rf rz ma mb mf mz
 	n=$(lat_count)
-	echo "## one-way latency [us], $n roundtrips, median of $RUNS (ours/libzmq: lower is better)"
-	printf "%-6s %8s %10s %10s %8s   %s\n" tr size ours libzmq ours/lz "runs: ours | libzmq"
+	echo "## one-way latency [us]$1, $n roundtrips, median of $RUNS (ours/libzmq, ours/floor${BASE:+, ours/base}: lower is better)"
+	printf "%-6s %8s %10s %10s %8s %10s %8s" tr size ours libzmq ours/lz floor ours/fl
+	[ -n "$BASE" ] && printf " %10s %8s" base ours/bs
+	printf "   %s\n" "runs: ours | libzmq | floor${BASE:+ | base}"
 	for tr in $TRANSPORTS; do
 		for s in $LAT_SIZES; do
-			ra=() rb=()
+			ra=() rb=() rf=() rz=()
 			for ((i = 0; i < RUNS; i++)); do
 				ra+=("$(lat "$ours" "$ours" "$tr" "$s" "$n")")
 				rb+=("$(lat "$theirs" "$theirs" "$tr" "$s" "$n")")
+				rf+=("$(floor "$tr" "$s" "$n")")
+				[ -n "$BASE" ] && rz+=("$(lat "$BASE" "$BASE" "$tr" "$s" "$n")")
 			done
 			ma=$(printf "%s\n" "${ra[@]}" | median)
 			mb=$(printf "%s\n" "${rb[@]}" | median)
-			printf "%-6s %8s %10s %10s %8s   %s | %s\n" "$tr" "$s" "$ma" "$mb" "$(ratio "$ma" "$mb")" "${ra[*]}" "${rb[*]}"
+			mf=-
+			[ "$tr" != inproc ] && mf=$(printf "%s\n" "${rf[@]}" | median)
+			printf "%-6s %8s %10s %10s %8s %10s %8s" "$tr" "$s" "$ma" "$mb" "$(ratio "$ma" "$mb")" "$mf" "$(ratio "$ma" "$mf")"
+			if [ -n "$BASE" ]; then
+				mz=$(printf "%s\n" "${rz[@]}" | median)
+				printf " %10s %8s" "$mz" "$(ratio "$ma" "$mz")"
+			fi
+			printf "   %s | %s | %s" "${ra[*]}" "${rb[*]}" "${rf[*]}"
+			[ -n "$BASE" ] && printf " | %s" "${rz[*]}"
+			echo
 		done
 	done
 	echo
+}
+
+if has lat $SECTIONS; then
+	lat_table ""
+	if command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then
+		PIN="taskset -c 0"
+		lat_table ", both processes on CPU 0"
+		PIN=
+	fi
 fi
 
 # ---- mixed pairs --------------------------------------------------------

@@ -62,6 +62,12 @@ func commandName(b []byte) string {
 		return CmdPing
 	case CmdPong:
 		return CmdPong
+	case CmdHello:
+		return CmdHello
+	case CmdWelcome:
+		return CmdWelcome
+	case CmdInitiate:
+		return CmdInitiate
 	}
 	return string(b)
 }
