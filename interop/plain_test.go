@@ -3,7 +3,10 @@ package interop
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,6 +208,91 @@ func TestPlainInteropNoHandler(t *testing.T) {
 				t.Errorf("%s: %v value %d, want EFAULT", server.log.name, ev.Type, ev.Value)
 			}
 			client.log.quiet(t, zmq.EventHandshakeSucceeded, 200*time.Millisecond)
+		})
+	}
+}
+
+// PLAIN against pyzmq, whose server authenticates with pyzmq's own
+// ThreadAuthenticator (a ZAP handler written for libzmq): each library
+// serving, each side binding; a wrong password refused on both sides.
+func TestPlainPyZMQ(t *testing.T) {
+	const py = "/usr/bin/python3"
+	if out, err := exec.Command(py, "-c", "import zmq.auth.thread").CombinedOutput(); err != nil {
+		t.Fatalf("pyzmq is missing (install python3-zmq, see scripts/deps.sh): %v\n%s", err, out)
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "secure.py"))
+	must(t, "secure.py", err)
+	cases := []struct {
+		oursServes, oursBinds bool
+		password              string
+	}{
+		{true, true, "s3cret"}, {true, false, "s3cret"}, {false, true, "s3cret"}, {false, false, "s3cret"},
+		{true, true, "guess"}, {false, false, "guess"},
+	}
+	who := func(ours bool) string {
+		if ours {
+			return "ours"
+		}
+		return "pyzmq"
+	}
+	for _, tc := range cases {
+		name := fmt.Sprintf("%s-serves/%s-binds/%s", who(tc.oursServes), who(tc.oursBinds), tc.password)
+		t.Run(name, func(t *testing.T) {
+			checkLeaks(t)
+			var s *zmq.Socket
+			if tc.oursServes {
+				startZAPHandler(t, true)
+				s = newOurs(t, zmq.Rep, zmq.PlainServer(true))
+			} else {
+				s = newOurs(t, zmq.Req, zmq.PlainUsername("admin"), zmq.PlainPassword(tc.password))
+			}
+			m := monitorOurs(t, s, zmq.EventHandshakeSucceeded|zmq.EventHandshakeFailedAuth)
+			role := "client"
+			if !tc.oursServes {
+				role = "server"
+			}
+			var p *peerProc
+			if tc.oursBinds {
+				ep := bindOurs(t, s, "tcp")
+				p = startPeer(t, py, script, "plain", role, ep, "connect", "admin", tc.password)
+			} else {
+				p = startPeer(t, py, script, "plain", role, "tcp://127.0.0.1:*", "bind", "admin", tc.password)
+				ep := strings.TrimPrefix(p.line(t, "endpoint "), "endpoint ")
+				if err := s.Connect(ep); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ev, ok := m.nextWithin(t, opTimeout)
+			if !ok {
+				t.Fatal("ours: no handshake event")
+			}
+			if tc.password != "s3cret" {
+				if ev.Type != zmq.EventHandshakeFailedAuth || ev.Value != 400 {
+					t.Fatalf("ours: %v value %d, want HANDSHAKE_FAILED_AUTH 400", ev, ev.Value)
+				}
+				if l := p.line(t, "refused"); l != "refused 400" {
+					t.Fatalf("pyzmq: %q, want \"refused 400\"", l)
+				}
+				return
+			}
+			if ev.Type != zmq.EventHandshakeSucceeded {
+				t.Fatalf("ours: %v", ev)
+			}
+			if tc.oursServes {
+				if msg := recvOurs(t, s); string(msg[0]) != "hello" {
+					t.Fatalf("ours: received %s", show(msg))
+				}
+				sendOurs(t, s, []byte("world"))
+			} else {
+				sendOurs(t, s, []byte("hello"))
+				if msg := recvOurs(t, s); string(msg[0]) != "world" {
+					t.Fatalf("ours: received %s", show(msg))
+				}
+			}
+			p.line(t, "ok "+role)
+			if err := p.wait(); err != nil {
+				t.Fatalf("pyzmq: %v\n%s", err, p.stderr.String())
+			}
 		})
 	}
 }
