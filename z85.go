@@ -29,6 +29,7 @@ type Z85Error struct {
 	Offset int    // the bad character's offset, or its group's first; -1 for ErrZ85Length
 }
 
+// Error says what was wrong and at which offset.
 func (e *Z85Error) Error() string {
 	switch e.Err {
 	case ErrZ85Length:

@@ -44,6 +44,7 @@ type ParseError struct {
 	Msg  string
 }
 
+// Error says which file and line are wrong, and why.
 func (e *ParseError) Error() string {
 	s := "auth: "
 	if e.File != "" {
