@@ -54,7 +54,7 @@ perf-smoke: perf
 # fail now and then with "context deadline exceeded" at its end
 # (golang/go#75804, fixed in Go 1.27).
 FUZZTIME ?= 300000x
-FUZZ_PKGS := ./internal/zmtp ./internal/transport .
+FUZZ_PKGS := ./internal/zmtp ./internal/transport . ./auth
 fuzz-smoke:
 	@for p in $(FUZZ_PKGS); do \
 		for t in $$($(GO) test -list '^Fuzz' $$p | grep ^Fuzz); do \

@@ -160,7 +160,9 @@
 //
 // Not yet implemented: the CURVE mechanism, message properties, proxies and
 // pollers, the pgm/epgm multicast transports, ZMTP 1.0 peers, and libzmq's
-// draft socket types (SERVER, CLIENT, RADIO, DISH, ...). An explicit IPv6
-// address works without the IPv6 option (libzmq requires it); the option
-// still decides what "*" and host names resolve to.
+// draft socket types (SERVER, CLIENT, RADIO, DISH, ...). Z85 ([Z85Encode]),
+// CURVE keys ([NewCurveKeyPair]) and certificate files (package auth) are
+// ready for the CURVE mechanism. An explicit IPv6 address works without the
+// IPv6 option (libzmq requires it); the option still decides what "*" and
+// host names resolve to.
 package zmq

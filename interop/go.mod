@@ -8,3 +8,5 @@ require (
 	github.com/pebbe/zmq4 v1.4.0
 	github.com/zmq-go/zmq v0.0.0-00010101000000-000000000000
 )
+
+require golang.org/x/crypto v0.59.0 // indirect
