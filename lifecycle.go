@@ -29,7 +29,9 @@ func (s *Socket) newStreamPipe(ep *endpoint) *peerPipe {
 // attachPipe introduces p to the pattern; false if the pattern refuses it
 // (a second PAIR peer, a duplicate ROUTER identity). s.mu is held.
 func (s *Socket) attachPipe(p *peerPipe) bool {
-	if !s.pat.attach(p) {
+	// A refusal may be for an inproc peer that has already left (see
+	// dropDepartedInproc): drop those and ask once more.
+	if !s.pat.attach(p) && (!s.dropDepartedInproc() || !s.pat.attach(p)) {
 		return false
 	}
 	p.attached = true
@@ -55,6 +57,25 @@ func (s *Socket) terminatePipe(p *peerPipe) {
 	if !p.attached {
 		p.in.Drain()
 	}
+}
+
+// dropDepartedInproc terminates the inproc pipes whose peer has left, and
+// reports whether there were any. An inproc peer leaves by closing the
+// queue it fed us, which notifies us only if we were waiting to receive
+// from it; otherwise we learn of it only when we next receive from that
+// pipe. A socket that admits one peer at a time (PAIR) or one per routing
+// id (ROUTER) must not refuse a newcomer for such a pipe, least of all an
+// inproc connect, which is not retried. Over tcp and ipc the connection's
+// end terminates the pipe at once. s.mu is held.
+func (s *Socket) dropDepartedInproc() bool {
+	dropped := false
+	for p := range s.pipes {
+		if !p.gone && isInproc(p) && p.in.Closed() {
+			s.terminatePipe(p)
+			dropped = true
+		}
+	}
+	return dropped
 }
 
 // terminatePipeAndConn terminates p and closes its connection, for use

@@ -58,14 +58,12 @@ func TestPairExclusive(t *testing.T) {
 
 		// The first peer goes: once a has seen it go, it takes a new one.
 		// (A connection refused meanwhile could swallow what the newcomer
-		// sent, so it connects only then.)
-		// Over tcp and ipc only: over inproc, a refuses a new peer until it
-		// has done an operation after b left, a defect not covered here.
-		if tr == "inproc" {
-			return
-		}
+		// sent, so it connects only then. Over inproc a learns of it inside
+		// b's Close, and applies it at the next connect.)
 		b.Close()
-		eventually(t, "first peer gone", func() bool { return zmq.PeerCount(a) == 0 })
+		if tr != "inproc" {
+			eventually(t, "first peer gone", func() bool { return zmq.PeerCount(a) == 0 })
+		}
 		d := newSock(t, zmq.Pair)
 		if err := d.Connect(ep); err != nil {
 			t.Fatal(err)
@@ -75,6 +73,102 @@ func TestPairExclusive(t *testing.T) {
 		send(t, a, "to-d")
 		expect(t, d, "to-d")
 	})
+}
+
+// A socket that admits one peer at a time (PAIR), or one per routing id
+// (ROUTER), takes a newcomer once the old peer has closed or disconnected,
+// though it has made no call of its own since: over inproc the departure
+// used to wait for the binder's next operation, and the newcomer's connect,
+// refused meanwhile, was never retried.
+func TestExclusivePeerReplacedWhileIdle(t *testing.T) {
+	for _, leave := range []string{"close", "disconnect"} {
+		t.Run("pair-"+leave, func(t *testing.T) {
+			forEachTransport(t, func(t *testing.T, tr string) {
+				a := newSock(t, zmq.Pair)
+				ep := bound(t, a, tr)
+				b := newSock(t, zmq.Pair)
+				b.Connect(ep)
+				send(t, b, "ping")
+				expect(t, a, "ping")
+				send(t, a, "pong")
+				expect(t, b, "pong")
+				peerLeaves(t, a, b, ep, leave, tr)
+
+				// a does nothing until the newcomer's message.
+				d := newSock(t, zmq.Pair)
+				if err := d.Connect(ep); err != nil {
+					t.Fatal(err)
+				}
+				if err := d.TrySend(zmq.NewMsgString("d")); err != nil {
+					t.Fatalf("newcomer's send: %v", err)
+				}
+				expect(t, a, "d")
+				send(t, a, "to-d")
+				expect(t, d, "to-d")
+			})
+		})
+		t.Run("router-"+leave, func(t *testing.T) {
+			forEachTransport(t, func(t *testing.T, tr string) {
+				r := newSock(t, zmq.Router)
+				ep := bound(t, r, tr)
+				b := newSock(t, zmq.Dealer, zmq.RoutingID([]byte("A")))
+				b.Connect(ep)
+				send(t, b, "ping")
+				expect(t, r, "A", "ping")
+				peerLeaves(t, r, b, ep, leave, tr)
+
+				d := newSock(t, zmq.Dealer, zmq.RoutingID([]byte("A")))
+				if err := d.Connect(ep); err != nil {
+					t.Fatal(err)
+				}
+				if err := d.TrySend(zmq.NewMsgString("d")); err != nil {
+					t.Fatalf("newcomer's send: %v", err)
+				}
+				expect(t, r, "A", "d")
+				send(t, r, "A", "to-d")
+				expect(t, d, "to-d")
+			})
+		})
+	}
+	// The same on the connecting side, over inproc: a PAIR whose bound
+	// peer has closed connects elsewhere, having done nothing since.
+	t.Run("pair-connector", func(t *testing.T) {
+		checkLeaks(t)
+		c := newSock(t, zmq.Pair)
+		a1 := newSock(t, zmq.Pair)
+		ep1 := bound(t, a1, "inproc")
+		c.Connect(ep1)
+		send(t, a1, "ping")
+		expect(t, c, "ping")
+		a1.Close()
+
+		a2 := newSock(t, zmq.Pair)
+		ep2 := bound(t, a2, "inproc")
+		if err := c.Connect(ep2); err != nil {
+			t.Fatal(err)
+		}
+		if err := a2.TrySend(zmq.NewMsgString("a2")); err != nil {
+			t.Fatalf("send of the new peer: %v", err)
+		}
+		expect(t, c, "a2")
+		send(t, c, "to-a2")
+		expect(t, a2, "to-a2")
+	})
+}
+
+// peerLeaves makes b, connected to the binder a at ep, close or
+// disconnect, and waits, without an operation on a, until a has seen it
+// go. Over inproc that is at once: b's side closes a's queue itself.
+func peerLeaves(t *testing.T, a, b *zmq.Socket, ep, how, tr string) {
+	t.Helper()
+	if how == "close" {
+		b.Close()
+	} else if err := b.Disconnect(ep); err != nil {
+		t.Fatal(err)
+	}
+	if tr != "inproc" {
+		eventually(t, "first peer gone", func() bool { return zmq.PeerCount(a) == 0 })
+	}
 }
 
 // STREAM talks raw TCP: [id][data], with empty messages for connect and

@@ -162,12 +162,11 @@ func TestD5SigstopSub(t *testing.T) {
 	inHole := x.last.Load()
 	waitFor(t, "the live subscriber during the freeze", 5*time.Second, liveCol, func() bool { return liveCol.maxSeq(1) >= inHole })
 	// A Send that waited for the frozen subscriber would wait for the
-	// whole freeze. Shorter delays are latency, not blocking: growing the
-	// outbound buffer of the frozen subscriber's connection (a contiguous
-	// buffer of up to SendHWM small messages, reallocated as it grows)
-	// takes up to a few hundred milliseconds on this machine, and stalls
-	// every goroutine if a garbage collection has to wait for that copy
-	// (maxStall, an idle goroutine's longest wait for a 1ms timer).
+	// whole freeze. Shorter delays are latency, not blocking (the machine's
+	// load; maxStall is an idle goroutine's longest wait for a 1ms timer).
+	// The frozen subscriber's queue is encoded in segments of 64 KiB, so
+	// no Send copies it: when it was one buffer, reallocated as it grew,
+	// one Send took up to a few hundred milliseconds on this machine.
 	if maxBlock > hold/3 {
 		t.Errorf("a PUB Send blocked for %v while a subscriber was frozen", maxBlock)
 	}

@@ -248,3 +248,35 @@ func BenchmarkOutConcurrent(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOutQueued encodes messages of 8 KiB into an Out whose writer
+// takes them only every n messages, as for a subscriber that has stopped
+// reading while the publisher goes on up to its high-water mark; then the
+// whole queue is taken at once.
+func BenchmarkOutQueued(b *testing.B) {
+	for _, n := range []int{1000, 2000} {
+		b.Run(fmt.Sprintf("8KiBx%d", n), func(b *testing.B) {
+			var mu sync.Mutex
+			o := pipe.NewOut(&mu, n, nil)
+			frames := [][]byte{make([]byte, 8<<10)}
+			var batch pipe.Batch
+			b.ReportAllocs()
+			b.SetBytes(8 << 10)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				mu.Lock()
+				ok := o.PushMsg(frames, nil)
+				mu.Unlock()
+				if !ok {
+					b.Fatal("push refused")
+				}
+				if i%n == n-1 || i == b.N-1 {
+					if !o.Take(&batch) {
+						b.Fatal("nothing to take")
+					}
+					batch.Done()
+				}
+			}
+		})
+	}
+}

@@ -19,12 +19,24 @@ import (
 // Large bodies are not copied: they are queued by reference beside the
 // encoded headers. The high-water mark counts messages not yet taken by the
 // writer.
+//
+// The encoding buffer never grows beyond SegmentSize. While the writer
+// keeps up, one buffer holds everything pending, and the writer and the
+// senders swap two buffers at each Take. When more is pending (a peer
+// that stopped reading, up to SendHWM messages), the full buffer is sealed
+// as a segment and encoding goes on in a pooled chunk of SegmentSize, and
+// so on: growing one contiguous buffer instead would copy the whole queue
+// under the socket's mutex at each reallocation, which took hundreds of
+// milliseconds for a few megabytes (and stalled the process when a garbage
+// collection waited for the copy). libzmq's pipes, too, queue in chunks.
 type Out struct {
 	mu       *sync.Mutex
 	buf      []byte // encoded bytes; those before segStart are in segs
 	segStart int
 	segs     net.Buffers // completed segments, in order
 	refs     []*Chunk    // buffers to release once the taken batch is written
+	cur      *Chunk      // the chunk buf is in, once the first buffer was sealed
+	first    []byte      // the first (swapped) buffer, once sealed into segs
 	msgs     int
 	hwm      int
 	closed   bool
@@ -37,6 +49,20 @@ type Out struct {
 
 // RefThreshold is the body size from which frames are queued by reference.
 const RefThreshold = 32 << 10
+
+// SegmentSize bounds an encoding buffer; see [Out]. It holds at least one
+// frame below RefThreshold with its header, so a frame is never split, and
+// it is a chunk size class. With thousands of 8 KiB messages queued
+// (BenchmarkOutQueued), 64 KiB segments were faster than 128 or 256 KiB
+// ones, and faster than the one growing buffer: a segment stays in the
+// cache while it is filled, and the pool recycles it.
+const SegmentSize = 64 << 10
+
+// maxFrameHeader is the length of a long frame's header.
+const maxFrameHeader = 9
+
+// minBuffer is the first capacity of a growing encoding buffer.
+const minBuffer = 512
 
 // NewOut returns a stream guarded by mu, holding at most hwm messages (0: no
 // limit). onSpace is called when a sender that found the stream full may try
@@ -90,14 +116,23 @@ func (o *Out) PushMsg(frames [][]byte, chunks []*Chunk) bool {
 		if i < last {
 			flags = zmtp.FlagMore
 		}
-		o.buf = zmtp.AppendFrameHeader(o.buf, flags, uint64(len(f)))
-		var c *Chunk
-		if chunks != nil {
-			c = chunks[i]
+		// Room for the longest header: a few bytes wasted at the end of
+		// a segment cost less than a test per frame.
+		large := len(f) >= RefThreshold
+		n := maxFrameHeader
+		if !large {
+			n += len(f)
 		}
-		if len(f) >= RefThreshold {
-			if c != nil {
-				c.Retain(1)
+		if len(o.buf)+n > cap(o.buf) {
+			o.makeRoom(n)
+		}
+		o.buf = zmtp.AppendFrameHeader(o.buf, flags, uint64(len(f)))
+		if large {
+			var c *Chunk
+			if chunks != nil {
+				if c = chunks[i]; c != nil {
+					c.Retain(1)
+				}
 			}
 			o.ref(f, c)
 			continue
@@ -115,7 +150,7 @@ func (o *Out) PushRaw(data []byte) bool {
 	if o.closed {
 		return false
 	}
-	o.buf = append(o.buf, data...)
+	o.write(data)
 	o.msgs++
 	o.wakeWriter()
 	return true
@@ -135,7 +170,7 @@ func (o *Out) PushCommandLocked(frame []byte) bool {
 	if o.closed {
 		return false
 	}
-	o.buf = append(o.buf, frame...)
+	o.write(frame)
 	o.wakeWriter()
 	return true
 }
@@ -148,6 +183,43 @@ func (o *Out) wakeWriter() {
 		default:
 		}
 	}
+}
+
+// write copies p into the stream, across segments if need be.
+func (o *Out) write(p []byte) {
+	for len(p) > 0 {
+		if n := min(len(p), SegmentSize); len(o.buf)+n > cap(o.buf) {
+			o.makeRoom(n)
+		}
+		k := min(len(p), cap(o.buf)-len(o.buf))
+		o.buf = append(o.buf, p[:k]...)
+		p = p[k:]
+	}
+}
+
+// makeRoom makes room for n more bytes in buf, n being at most
+// SegmentSize: it grows the first buffer up to SegmentSize, copying the
+// bytes not sealed yet (less than a segment), or seals buf and goes on in
+// a fresh chunk. Queued bytes are never copied again.
+func (o *Out) makeRoom(n int) {
+	open := len(o.buf) - o.segStart
+	if o.cur == nil && cap(o.buf) < SegmentSize && open+n <= SegmentSize {
+		// The bytes before segStart stay where the segments refer to.
+		nb := make([]byte, open, min(max(2*cap(o.buf), open+n, minBuffer), SegmentSize))
+		copy(nb, o.buf[o.segStart:])
+		o.buf, o.segStart = nb, 0
+		return
+	}
+	if open > 0 {
+		o.segs = append(o.segs, o.buf[o.segStart:len(o.buf):len(o.buf)])
+	}
+	if o.cur != nil {
+		o.refs = append(o.refs, o.cur)
+	} else {
+		o.first = o.buf
+	}
+	o.cur = GetChunk(SegmentSize)
+	o.buf, o.segStart = o.cur.Buf[:0], 0
 }
 
 // ref queues body by reference after the bytes encoded so far.
@@ -186,13 +258,20 @@ func (o *Out) Take(b *Batch) bool {
 	}
 	o.segStart = 0
 	b.refs = append(b.refs, o.refs...)
+	// The first buffer goes to the writer, for reuse after the write; a
+	// chunk is released then.
+	own := o.buf
+	if o.cur != nil {
+		b.refs = append(b.refs, o.cur)
+		own, o.cur, o.first = o.first, nil, nil
+	}
 	// Hand the writer's spare buffer to the senders.
 	var spare []byte
 	if n := len(b.own); n > 0 {
 		spare = b.own[n-1][:0]
 		b.own = b.own[:n-1]
 	}
-	b.own = append(b.own, o.buf[:0:cap(o.buf)])
+	b.own = append(b.own, own[:0:cap(own)])
 	o.buf = spare
 	clear(o.segs)
 	o.segs = o.segs[:0]
@@ -262,6 +341,10 @@ func (o *Out) Reset() {
 	o.refs = o.refs[:0]
 	clear(o.segs)
 	o.segs = o.segs[:0]
+	if o.cur != nil {
+		o.cur.Release()
+		o.buf, o.cur, o.first = o.first, nil, nil
+	}
 	o.buf = o.buf[:0]
 	o.segStart = 0
 	o.msgs = 0
