@@ -1,7 +1,8 @@
-// Package auth holds what ZeroMQ security needs outside a socket: CURVE
-// certificate files, in the format CZMQ's zcert and pyzmq's zmq.auth read
-// and write, for a server's own key pair and for the public keys of the
-// clients it allows.
+// Package auth holds what ZeroMQ security needs outside a socket: a
+// ready-made ZAP handler ([Authenticator]) that accepts clients by address,
+// PLAIN password or CURVE key, and CURVE certificate files, in the format
+// CZMQ's zcert and pyzmq's zmq.auth read and write, for a server's own key
+// pair and for the public keys of the clients it allows.
 //
 // A certificate file is ZPL text (ZeroMQ RFC 4) with two sections:
 //

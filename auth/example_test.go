@@ -1,7 +1,9 @@
 package auth_test
 
 import (
+	"context"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 
@@ -79,4 +81,27 @@ func ExampleParseCertificate() {
 	_, err := auth.ParseCertificate([]byte("curve\n   public-key = \"...\"\n"))
 	fmt.Println(err)
 	// Output: auth: certificate: line 2: indentation of 3 spaces is not a multiple of 4
+}
+
+// An authenticator checks the PLAIN passwords of every server socket of
+// its context.
+func ExampleAuthenticator() {
+	ctx := zmq.NewContext()
+	defer ctx.Term()
+	a := auth.NewAuthenticator(ctx)
+	a.SetPasswords("*", map[string]string{"admin": "s3cret"})
+	if err := a.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer a.Stop()
+
+	server, _ := ctx.NewSocket(zmq.Pull, zmq.PlainServer(true))
+	server.Bind("tcp://127.0.0.1:*")
+	client, _ := ctx.NewSocket(zmq.Push, zmq.PlainUsername("admin"), zmq.PlainPassword("s3cret"))
+	client.Connect(server.LastEndpoint())
+
+	client.Send(context.Background(), zmq.NewMsgString("let me in"))
+	m, _ := server.Recv(context.Background())
+	fmt.Printf("%s\n", m.Frames[0])
+	// Output: let me in
 }
