@@ -41,11 +41,12 @@ import (
 // waits for a read in progress, whose callback may take any of the first
 // three: kill is never called with one of them held.
 //
-// Mechanisms that encrypt (CURVE, issue "Security") plug in at both ends:
-// the outbound stream keeps messages as NULL-encoded frames, whole, so the
-// writer can re-frame a taken batch for the wire at write time (a message
-// queued before its connection existed included), and the reader hands
-// each frame it decodes to the mechanism before queuing it.
+// CURVE, which encrypts, plugs in at both ends (curvedata.go): the
+// outbound stream keeps messages as NULL-encoded frames, whole, and the
+// writer seals a taken batch for the wire at write time (a message queued
+// before its connection existed included); the reader hands each frame it
+// decodes to the CURVE receiver, which opens it, before queuing what it
+// carried. The NULL path only tests e.curve.
 type engine struct {
 	s    *Socket
 	opts options // the socket's options when the connection started
@@ -60,6 +61,10 @@ type engine struct {
 
 	zmtp2 bool // the peer speaks ZMTP 2.0: no commands
 	hb    heartbeat
+
+	// curve seals and opens the data frames of a CURVE connection (see
+	// curvedata.go); nil under NULL and PLAIN. Set by the handshake.
+	curve *curveCodec
 
 	// What the ZAP handler said of the peer it accepted (see authenticate),
 	// for the message properties to come.
@@ -198,13 +203,21 @@ func (e *engine) writeLoop() {
 				// Idle for a while (see Socket.janitor): give back what
 				// a burst grew.
 				b.Trim()
+				if e.curve != nil {
+					e.curve.send.trim()
+				}
 				continue
 			case <-e.stop:
 				return
 			}
 		}
-		bufs = b.Bufs
-		_, err := bufs.WriteTo(e.conn)
+		var err error
+		if e.curve != nil {
+			err = e.curve.send.write(e.conn, b.Bufs)
+		} else {
+			bufs = b.Bufs
+			_, err = bufs.WriteTo(e.conn)
+		}
 		b.Done()
 		if err != nil {
 			e.conn.Close()

@@ -15,9 +15,9 @@ import (
 const maxHandshakeCommand = 1 << 20
 
 // A mechanism is a ZMTP security mechanism (RFC 23): after the greeting it
-// exchanges commands until each side knows the other's metadata. NULL is
-// the only one so far; PLAIN and CURVE plug in here, and CURVE also frames
-// the data phase.
+// exchanges commands until each side knows the other's metadata: NULL,
+// PLAIN (plain.go) and CURVE (curve.go), which also seals the data phase
+// (curvedata.go).
 type mechanism interface {
 	// name is the mechanism's name in the greeting.
 	name() string
@@ -65,6 +65,10 @@ func (e *engine) mechanism() mechanism {
 		return plainServer{e}
 	case o.mechanism == MechanismPlain:
 		return plainClient{username: o.plainUsername, password: o.plainPassword}
+	case o.mechanism == MechanismCurve && o.asServer:
+		return curveServer{e}
+	case o.mechanism == MechanismCurve:
+		return curveClient{e}
 	}
 	return nullMechanism{e}
 }

@@ -16,6 +16,10 @@ const (
 	// MechanismPlain sends a user name and a password in clear text
 	// (RFC 24), for a ZAP handler on the server to check.
 	MechanismPlain Mechanism = 1
+	// MechanismCurve authenticates the server by its long-term key, lets a
+	// ZAP handler on the server check the client's, and encrypts
+	// everything after the greeting (RFC 25 and RFC 26).
+	MechanismCurve Mechanism = 2
 )
 
 func (m Mechanism) String() string {
@@ -24,6 +28,8 @@ func (m Mechanism) String() string {
 		return "NULL"
 	case MechanismPlain:
 		return "PLAIN"
+	case MechanismCurve:
+		return "CURVE"
 	}
 	return "Mechanism(" + strconv.Itoa(int(m)) + ")"
 }
@@ -36,6 +42,12 @@ type security struct {
 	plainPassword    string
 	zapDomain        string
 	zapEnforceDomain bool
+
+	// CURVE: the socket's long-term key pair, and the server's public key
+	// for a client. A zero key means none was set.
+	curvePublic    CurvePublicKey
+	curveSecret    *CurveSecretKey
+	curveServerKey CurvePublicKey
 }
 
 // maxZAPDomain is the longest ZAP domain libzmq accepts.
@@ -113,6 +125,73 @@ func ZAPDomain(domain string) Option {
 func ZAPEnforceDomain(on bool) Option {
 	return func(s *Socket) error {
 		s.opts.zapEnforceDomain = on
+		return nil
+	}
+}
+
+// CurveServer sets ZMQ_CURVE_SERVER: true makes the socket a CURVE server
+// (RFC 25 and 26), which proves itself with its long-term key pair
+// ([CurveSecret], required) and, when a ZAP handler is bound (see
+// [ZAPEndpoint]), asks it about each client's long-term public key. With
+// no handler bound it accepts every client, as libzmq does: the traffic is
+// encrypted, and the clients only know the server (with ZAPDomain and
+// ZAPEnforceDomain set, it refuses them instead). false returns the socket
+// to the NULL mechanism. It applies to connections that start afterwards.
+func CurveServer(on bool) Option {
+	return func(s *Socket) error {
+		s.opts.asServer = on
+		s.opts.mechanism = MechanismNull
+		if on {
+			s.opts.mechanism = MechanismCurve
+		}
+		return nil
+	}
+}
+
+// CurvePublic sets ZMQ_CURVE_PUBLICKEY: the socket's long-term public
+// key, which a CURVE client presents to the server. Left unset, it is the
+// public key of [CurveSecret]'s key. As in libzmq, setting any CURVE key
+// selects the CURVE mechanism (as a client, unless [CurveServer] made the
+// socket a server).
+func CurvePublic(k CurvePublicKey) Option {
+	return func(s *Socket) error {
+		s.opts.curvePublic = k
+		s.opts.mechanism = MechanismCurve
+		return nil
+	}
+}
+
+// CurveSecret sets ZMQ_CURVE_SECRETKEY: the socket's long-term secret
+// key, which both CURVE clients and servers need; a connection of a CURVE
+// socket without one fails its handshake at once, with
+// ZMTP_CRYPTOGRAPHIC (libzmq would go on with an all-zero key, whose
+// public key everyone knows). Setting it selects the CURVE mechanism, as
+// [CurvePublic] does. The key is kept by reference: CurveSecretKey
+// values are immutable.
+func CurveSecret(k *CurveSecretKey) Option {
+	return func(s *Socket) error {
+		if k == nil {
+			return invalid("CurveSecret(nil)")
+		}
+		s.opts.curveSecret = k
+		s.opts.mechanism = MechanismCurve
+		return nil
+	}
+}
+
+// CurveServerKey sets ZMQ_CURVE_SERVERKEY: the long-term public key of the
+// server the socket connects to, which makes the socket a CURVE client. A
+// key of small order (see [CurvePublicKey.Check]) is refused with
+// [ErrInvalid]. A CURVE client without a server key fails its handshakes
+// with ZMTP_CRYPTOGRAPHIC, as libzmq's does.
+func CurveServerKey(k CurvePublicKey) Option {
+	return func(s *Socket) error {
+		if k.Check() != nil {
+			return invalid("CurveServerKey: the key is a point of small order")
+		}
+		s.opts.curveServerKey = k
+		s.opts.asServer = false
+		s.opts.mechanism = MechanismCurve
 		return nil
 	}
 }

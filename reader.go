@@ -326,7 +326,13 @@ func (r *frameReader) advance(n int) (int, error) {
 		// header shows whether it is large too.
 		r.limit = min(len(r.c.Buf), r.end+4096)
 		body := lg.Buf[:r.largeSize]
-		if r.largeFlags&zmtp.FlagCommand != 0 {
+		if r.e.curve != nil {
+			err := r.openCurve(body)
+			lg.Release()
+			if err != nil {
+				return 0, err
+			}
+		} else if r.largeFlags&zmtp.FlagCommand != 0 {
 			err := r.command(body)
 			lg.Release()
 			if err != nil {
@@ -368,6 +374,9 @@ func (r *frameReader) finish() {
 		r.c.Release()
 		r.c = nil
 	}
+	if cc := r.e.curve; cc != nil {
+		cc.recv.release()
+	}
 	r.done = true
 }
 
@@ -388,6 +397,9 @@ func (r *frameReader) trim() (idle bool) {
 	}
 	r.c.Release()
 	r.c = nil
+	if cc := r.e.curve; cc != nil {
+		cc.recv.release()
+	}
 	return true
 }
 
@@ -434,6 +446,12 @@ func (r *frameReader) decode() (int, error) {
 		}
 		body := buf[hn : hn+int(size)]
 		r.start += hn + int(size)
+		if e.curve != nil {
+			if err := r.openCurve(body); err != nil {
+				return queue(), err
+			}
+			continue
+		}
 		if flags&zmtp.FlagCommand != 0 {
 			if err := r.command(body); err != nil {
 				return queue(), err
@@ -472,6 +490,26 @@ func (r *frameReader) push() int {
 	r.batch = r.batch[:rest]
 	r.msgs, r.partial = 0, 0
 	return msgs
+}
+
+// openCurve opens a CURVE connection's MESSAGE frame (every frame of its
+// data phase is one) and handles the frame it carries. mu is held.
+func (r *frameReader) openCurve(body []byte) error {
+	flags, payload, c, err := r.e.curve.recv.open(body)
+	if err != nil {
+		return err
+	}
+	if flags&zmtp.CurveFlagCommand != 0 {
+		err := r.command(payload)
+		c.Release()
+		return err
+	}
+	var more byte
+	if flags&zmtp.CurveFlagMore != 0 {
+		more = zmtp.FlagMore
+	}
+	r.add(pipe.MakeFrame(payload, more, c))
+	return nil
 }
 
 // command handles a command frame in the data phase. mu is held.
