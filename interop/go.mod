@@ -9,4 +9,7 @@ require (
 	github.com/zmq-go/zmq v0.0.0-00010101000000-000000000000
 )
 
-require golang.org/x/crypto v0.59.0 // indirect
+require (
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)

@@ -22,14 +22,18 @@ import (
 // It accepts PLAIN user "admin" with password "s3cret" and any NULL peer,
 // and hands every request to the test.
 type zapHandler struct {
-	reqs chan []string
-	stop chan struct{}
-	done chan struct{}
+	curveKey string // the CURVE client key accepted, if any (see curve_test.go)
+	reqs     chan []string
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 func (h *zapHandler) decide(req []string) (status, text, user string) {
 	if len(req) == 8 && req[5] == "PLAIN" && req[6] == "admin" && req[7] == "s3cret" {
 		return "200", "OK", "admin"
+	}
+	if len(req) == 7 && req[5] == "CURVE" && h.curveKey != "" && req[6] == h.curveKey {
+		return "200", "OK", "curve"
 	}
 	if len(req) == 6 && req[5] == "NULL" {
 		return "200", "OK", ""
@@ -41,7 +45,14 @@ func (h *zapHandler) decide(req []string) (status, text, user string) {
 // libzmq's (theirs), stopped at the end of the test.
 func startZAPHandler(t *testing.T, ours bool) *zapHandler {
 	t.Helper()
-	h := &zapHandler{reqs: make(chan []string, 16), stop: make(chan struct{}), done: make(chan struct{})}
+	return startZAPHandlerWith(t, ours, "")
+}
+
+// startZAPHandlerWith is startZAPHandler for a handler that also accepts
+// the CURVE client with the (raw) key curveKey.
+func startZAPHandlerWith(t *testing.T, ours bool, curveKey string) *zapHandler {
+	t.Helper()
+	h := &zapHandler{curveKey: curveKey, reqs: make(chan []string, 16), stop: make(chan struct{}), done: make(chan struct{})}
 	var recv func() ([][]byte, bool)
 	var reply func(frames ...[]byte)
 	if ours {
@@ -55,6 +66,9 @@ func startZAPHandler(t *testing.T, ours bool) *zapHandler {
 	} else {
 		rep := newTheirs(t, zmq.Rep)
 		must(t, "libzmq: bind the ZAP handler", rep.Bind("inproc://zeromq.zap.01"))
+		// libzmq frees a closed socket's endpoints later, on its reaper
+		// thread: unbind now, so that the next test can bind at once.
+		t.Cleanup(func() { rep.Unbind("inproc://zeromq.zap.01") })
 		e := theirEnd{rep}
 		recv = func() ([][]byte, bool) { return e.recvWithin(t, 20*time.Millisecond) }
 		reply = func(frames ...[]byte) { e.send(t, frames...) }
