@@ -180,7 +180,6 @@ func TestCurveInteropNoHandler(t *testing.T) {
 	}
 }
 
-
 // CURVE against pyzmq, whose server authenticates with pyzmq's own
 // ThreadAuthenticator (configure_curve, a certificate directory holding
 // the one client key it accepts): each library serving, each side binding;
