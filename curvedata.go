@@ -216,7 +216,9 @@ func (r *curveReceiver) open(body []byte) (flags byte, payload []byte, c *pipe.C
 		if c != nil {
 			c.Release()
 		}
-		return 0, nil, nil, curveErr(err, ProtocolMalformedMessage)
+		pe := curveErr(err, ProtocolMalformedMessage)
+		pe.Err = &curveDataError{pe.Err}
+		return 0, nil, nil, pe
 	}
 	r.last = last
 	if c == nil {
@@ -234,3 +236,11 @@ func (r *curveReceiver) release() {
 		r.c, r.pos = nil, 0
 	}
 }
+
+// curveDataError marks a MESSAGE that failed to open: libzmq reports it to
+// the monitor as a handshake failure, HANDSHAKE_FAILED_PROTOCOL with its
+// code, although the handshake is long over, and so does serveConn.
+type curveDataError struct{ err error }
+
+func (e *curveDataError) Error() string { return e.err.Error() }
+func (e *curveDataError) Unwrap() error { return e.err }

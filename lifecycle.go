@@ -208,6 +208,11 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 	}
 	s.mu.Unlock()
 	if !e.local.Load() && !e.lingering.Load() {
+		var cde *curveDataError
+		var pe *ProtocolError
+		if errors.As(err, &cde) && errors.As(err, &pe) {
+			s.emitConn(EventHandshakeFailedProtocol, ep.name, conn, uint32(pe.Code), err)
+		}
 		s.emitConn(EventDisconnected, ep.name, conn, fd, err)
 	}
 	return err
