@@ -40,14 +40,21 @@ func benchSizeName(n int) string {
 // terminated when the benchmark ends.
 func benchPair(b *testing.B, tr string, bt, ct zmq.Type) (bound, conn *zmq.Socket) {
 	b.Helper()
+	return benchPairWith(b, tr, bt, ct, nil, nil)
+}
+
+// benchPairWith is benchPair with options for the bound and the connecting
+// socket.
+func benchPairWith(b *testing.B, tr string, bt, ct zmq.Type, bopts, copts []zmq.Option) (bound, conn *zmq.Socket) {
+	b.Helper()
 	zctx := zmq.NewContext()
 	b.Cleanup(func() { zctx.Term() })
 	var err error
-	bound, err = zctx.NewSocket(bt, zmq.Linger(0))
+	bound, err = zctx.NewSocket(bt, append([]zmq.Option{zmq.Linger(0)}, bopts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
-	conn, err = zctx.NewSocket(ct, zmq.Linger(0))
+	conn, err = zctx.NewSocket(ct, append([]zmq.Option{zmq.Linger(0)}, copts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -88,10 +95,37 @@ func BenchmarkPushPull(b *testing.B) {
 	}
 }
 
+// BenchmarkPushPullCurve is BenchmarkPushPull over CURVE: the PULL is the
+// server, and every message is sealed by the PUSH's writer and opened by
+// the PULL's reader.
+func BenchmarkPushPullCurve(b *testing.B) {
+	pub, secret, err := zmq.NewCurveKeyPair()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cpub, csecret, err := zmq.NewCurveKeyPair()
+	if err != nil {
+		b.Fatal(err)
+	}
+	server := []zmq.Option{zmq.CurveServer(true), zmq.CurveSecret(secret)}
+	client := []zmq.Option{zmq.CurveServerKey(pub), zmq.CurvePublic(cpub), zmq.CurveSecret(csecret)}
+	for _, tr := range []string{"ipc", "tcp"} {
+		for _, size := range benchSizes {
+			b.Run(tr+"/"+benchSizeName(size)+"/RecvMsg", func(b *testing.B) {
+				benchPushPullWith(b, tr, size, true, server, client)
+			})
+		}
+	}
+}
+
 func benchPushPull(b *testing.B, tr string, size int, release bool) {
+	benchPushPullWith(b, tr, size, release, nil, nil)
+}
+
+func benchPushPullWith(b *testing.B, tr string, size int, release bool, pullOpts, pushOpts []zmq.Option) {
 	ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
 	defer cancel()
-	pull, push := benchPair(b, tr, zmq.Pull, zmq.Push)
+	pull, push := benchPairWith(b, tr, zmq.Pull, zmq.Push, pullOpts, pushOpts)
 	msg := zmq.NewMsg(make([]byte, size))
 
 	// The connection is up once a message has gone through.

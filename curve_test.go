@@ -397,3 +397,12 @@ func (tp *tap) seen() string {
 	defer tp.mu.Unlock()
 	return tp.buf.String()
 }
+
+// testCurveSecret is a secret key for tests that need one and no more.
+var testCurveSecret = func() *zmq.CurveSecretKey {
+	_, s, err := zmq.NewCurveKeyPair()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()

@@ -95,6 +95,7 @@ func TestPlainServerBadClients(t *testing.T) {
 func TestSecuredRefusesZMTP2(t *testing.T) {
 	for name, opts := range map[string][]zmq.Option{
 		"PLAIN server":     {zmq.PlainServer(true)},
+		"CURVE server":     {zmq.CurveServer(true), zmq.CurveSecret(testCurveSecret)},
 		"NULL, ZAP domain": {zmq.ZAPDomain("d")},
 	} {
 		t.Run(name, func(t *testing.T) {
