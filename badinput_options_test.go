@@ -51,6 +51,12 @@ func badOptions() []badOption {
 	for _, d := range []time.Duration{6553600 * time.Millisecond, math.MaxInt64} {
 		add(fmt.Sprintf("HeartbeatTTL(%v)", d), zmq.HeartbeatTTL(d))
 	}
+	// The small-order points: zero, one, and an order-8 point.
+	order8, _ := zmq.ParseCurvePublicKey([]byte{0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00})
+	for _, k := range []zmq.CurvePublicKey{{}, {1}, order8} {
+		add(fmt.Sprintf("CurveServerKey(%v)", k), zmq.CurveServerKey(k))
+	}
+	add("CurveSecret(nil)", zmq.CurveSecret(nil))
 	for _, f := range []zmq.ReconnectStopFlags{8, -1, math.MaxInt} {
 		add(fmt.Sprintf("ReconnectStop(%#x)", int(f)), zmq.ReconnectStop(f))
 	}

@@ -147,8 +147,10 @@
 //
 // # Compatibility
 //
-// The wire protocol is ZMTP 3.1 (RFC 37) with the NULL or PLAIN mechanism
-// (RFC 24; see [PlainServer] and [ZAPEndpoint] for authentication); ZMTP 3.0
+// The wire protocol is ZMTP 3.1 (RFC 37) with the NULL, PLAIN (RFC 24; see
+// [PlainServer]) or CURVE mechanism (RFC 25 and 26, byte for byte as libzmq
+// speaks it; see [CurveServer] and [CurveServerKey]), and [ZAPEndpoint] for
+// authentication; ZMTP 3.0
 // (RFC 23) and ZMTP 2.0 (RFC 15) peers are served too, and get their
 // subscriptions as messages. A peer whose first byte cannot start a ZMTP 2.0
 // or later greeting (ZMTP 1.0, or not ZMTP at all) is refused at once.
@@ -158,11 +160,13 @@
 //
 // # Limitations
 //
-// Not yet implemented: the CURVE mechanism, message properties, proxies and
-// pollers, the pgm/epgm multicast transports, ZMTP 1.0 peers, and libzmq's
-// draft socket types (SERVER, CLIENT, RADIO, DISH, ...). Z85 ([Z85Encode]),
-// CURVE keys ([NewCurveKeyPair]) and certificate files (package auth) are
-// ready for the CURVE mechanism. An explicit IPv6 address works without the
+// Not yet implemented: message properties (the ZAP user id and metadata
+// are kept but not yet shown), proxies and pollers, the pgm/epgm multicast
+// transports, ZMTP 1.0 peers, and libzmq's draft socket types (SERVER,
+// CLIENT, RADIO, DISH, ...). A CURVE socket without its secret key (or a
+// client without the server's key) fails its handshakes with
+// ZMTP_CRYPTOGRAPHIC rather than go on, as libzmq would, with an all-zero
+// key. An explicit IPv6 address works without the
 // IPv6 option (libzmq requires it); the option still decides what "*" and
 // host names resolve to.
 package zmq

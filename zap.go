@@ -16,7 +16,8 @@ import (
 // request is seven frames or more (an empty delimiter, the version "1.0",
 // a request id, the server's ZAPDomain, the client's address, the server's
 // RoutingID, the mechanism name, then the mechanism's credentials: none
-// for NULL, the user name and password for PLAIN), and the reply seven (the
+// for NULL, the user name and password for PLAIN, the client's 32-byte
+// long-term public key for CURVE), and the reply seven (the
 // delimiter, "1.0", the request id, a status code "200", "300", "400" or
 // "500", a status text, a user id and ZMTP metadata). A REP socket receives
 // them without the delimiter and puts it back, as libzmq's handlers
