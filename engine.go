@@ -56,7 +56,7 @@ type engine struct {
 	out  *pipe.Out
 
 	raw syscall.RawConn // for receivers' reads that must not wait; nil where unsupported
-	sys syscall.RawConn // the socket, where raw access is allowed (see rawConn)
+	sys syscall.RawConn // the socket, where raw access is allowed (see rawConn): the reader goroutine reads it
 	rd  frameReader
 
 	zmtp2 bool // the peer speaks ZMTP 2.0: no commands

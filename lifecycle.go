@@ -172,6 +172,9 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 	if s.closed {
 		e.startLinger()
 	}
+	// The reader goroutine reads raw where it may, whatever the socket
+	// type, so that it waits holding no lock and, once trimmed, no
+	// buffer; only a receiving socket reads inline too.
 	e.sys = rawConn(conn)
 	if s.typ.receives() && e.sys != nil {
 		e.raw = e.sys

@@ -40,7 +40,7 @@ func (x *pushPattern) writeActivated(p *peerPipe) { x.lb.activate(p) }
 type pullPattern struct{ fq fairQueue }
 
 func (x *pullPattern) attach(p *peerPipe) bool    { x.fq.attach(p); return true }
-func (x *pullPattern) detach(*peerPipe)           {}
+func (x *pullPattern) detach(p *peerPipe)         { x.fq.detach(p) }
 func (x *pullPattern) send(*Msg) error            { return ErrNotSupported }
 func (x *pullPattern) recv(m *Msg) error          { _, err := x.fq.recv(m); return err }
 func (x *pullPattern) readActivated(p *peerPipe)  { x.fq.activate(p) }
@@ -107,7 +107,7 @@ func (x *dealerPattern) attach(p *peerPipe) bool {
 	return true
 }
 
-func (x *dealerPattern) detach(p *peerPipe)         { x.lb.remove(p) }
+func (x *dealerPattern) detach(p *peerPipe)         { x.lb.remove(p); x.fq.detach(p) }
 func (x *dealerPattern) send(m *Msg) error          { _, err := x.lb.send(m); return err }
 func (x *dealerPattern) recv(m *Msg) error          { _, err := x.fq.recv(m); return err }
 func (x *dealerPattern) readActivated(p *peerPipe)  { x.fq.activate(p) }

@@ -12,5 +12,7 @@ func rawConn(net.Conn) syscall.RawConn { return nil }
 
 func readFD(uintptr, []byte) (int, bool, error) { panic("zmq: no raw reads on this platform") }
 
+func readable(uintptr) bool { panic("zmq: no raw reads on this platform") }
+
 // pendingInput reports false: without raw access there is no peeking.
 func pendingInput(syscall.RawConn) bool { return false }

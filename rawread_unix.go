@@ -54,6 +54,19 @@ func readFD(fd uintptr, b []byte) (n int, again bool, err error) {
 	return n, false, nil
 }
 
+// readable reports whether a read from the non-blocking socket would
+// return at once (bytes, the end of the stream or an error), without
+// taking anything.
+func readable(fd uintptr) bool {
+	var b [1]byte
+	for {
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		if err != syscall.EINTR {
+			return err != syscall.EAGAIN
+		}
+	}
+}
+
 // pendingInput reports whether bytes wait unread in raw's socket, without
 // taking them.
 func pendingInput(raw syscall.RawConn) bool {

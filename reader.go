@@ -162,9 +162,11 @@ func (r *frameReader) backlog() (queued bool, err error) {
 
 // fill reads once, waiting for bytes, and returns with mu held.
 func (r *frameReader) fill() (n int, err error) {
-	raw := r.e.raw
+	raw := r.e.sys
 	if raw == nil {
-		// Nobody reads inline: mu may be held while the read blocks.
+		// No raw access, so nobody reads inline: mu may be held while
+		// the read blocks. trim gives way to it, so such a connection
+		// keeps its chunk while idle.
 		r.mu.Lock()
 		return r.e.conn.Read(r.target())
 	}
@@ -182,9 +184,14 @@ func (r *frameReader) fill() (n int, err error) {
 
 // readWaiting is the reader goroutine's raw read: it reports false, to wait
 // for the socket to become readable, when nothing is there. Otherwise it
-// returns with mu held and the result in n and err.
+// returns with mu held and the result in n and err. The wait holds neither
+// mu nor, once trimmed, a chunk.
 func (r *frameReader) readWaiting(fd uintptr) bool {
 	r.mu.Lock()
+	if r.trimmed() && !readable(fd) {
+		r.mu.Unlock()
+		return false
+	}
 	var again bool
 	r.n, again, r.err = readFD(fd, r.target())
 	if again {
@@ -197,8 +204,18 @@ func (r *frameReader) readWaiting(fd uintptr) bool {
 
 // readNow is the receiver's raw read, which does not wait.
 func (r *frameReader) readNow(fd uintptr) {
+	if r.trimmed() && !readable(fd) {
+		return
+	}
 	r.n, _, r.err = readFD(fd, r.target())
 }
+
+// trimmed reports whether the connection gave its chunk back (see trim),
+// or has not taken one yet: a read then first checks, without a buffer,
+// that there is something to read, rather than take a chunk only to find
+// nothing. Reads on a busy connection, which holds its chunk, skip the
+// check. mu is held.
+func (r *frameReader) trimmed() bool { return r.c == nil && r.large == nil }
 
 // Pull reads what the kernel already holds, without waiting, and reports
 // whether whole messages were queued. It gives way when the reader

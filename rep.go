@@ -16,7 +16,7 @@ type repPattern struct {
 }
 
 func (x *repPattern) attach(p *peerPipe) bool    { x.fq.attach(p); return true }
-func (x *repPattern) detach(p *peerPipe)         {}
+func (x *repPattern) detach(p *peerPipe)         { x.fq.detach(p) }
 func (x *repPattern) readActivated(p *peerPipe)  { x.fq.activate(p) }
 func (x *repPattern) writeActivated(p *peerPipe) {}
 

@@ -35,7 +35,7 @@ func (x *reqPattern) attach(p *peerPipe) bool {
 
 // detach keeps replyPipe: a reply the peer sent before it went is still
 // queued and must be delivered.
-func (x *reqPattern) detach(p *peerPipe) { x.lb.remove(p) }
+func (x *reqPattern) detach(p *peerPipe) { x.lb.remove(p); x.fq.detach(p) }
 
 func (x *reqPattern) readActivated(p *peerPipe)  { x.fq.activate(p) }
 func (x *reqPattern) writeActivated(p *peerPipe) { x.lb.activate(p) }

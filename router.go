@@ -62,6 +62,7 @@ func (x *routerPattern) detach(p *peerPipe) {
 	if x.byID[string(p.routingID)] == p {
 		delete(x.byID, string(p.routingID))
 	}
+	x.fq.detach(p)
 }
 
 func (x *routerPattern) readActivated(p *peerPipe) { x.fq.activate(p) }

@@ -84,8 +84,10 @@ type fairQueue struct {
 
 func (fq *fairQueue) attach(p *peerPipe) { fq.activate(p) }
 
+// activate puts p back in turn. A pipe that departed has its turn only for
+// the messages it delivered whole before it went.
 func (fq *fairQueue) activate(p *peerPipe) {
-	if p.inActive {
+	if p.inActive || p.gone && !p.in.Peek() {
 		return
 	}
 	p.inActive = true
@@ -111,6 +113,16 @@ func (fq *fairQueue) remove(p *peerPipe) {
 	}
 }
 
+// detach drops a departed pipe, unless messages it delivered whole before
+// it went are still queued: they are received first, and the receive that
+// takes the last of them drops it. A socket that does not receive then
+// keeps nothing of its departed peers.
+func (fq *fairQueue) detach(p *peerPipe) {
+	if !p.in.Peek() {
+		fq.remove(p)
+	}
+}
+
 // recv fills m from the next pipe with a message and returns that pipe.
 func (fq *fairQueue) recv(m *Msg) (*peerPipe, error) {
 	for len(fq.active) > 0 {
@@ -119,7 +131,12 @@ func (fq *fairQueue) recv(m *Msg) (*peerPipe, error) {
 		}
 		p := fq.active[fq.current]
 		if fq.s.takeFrames(p, m) {
-			fq.current++
+			if p.gone && !p.in.Peek() {
+				// Its last message: removing it moves the turn on.
+				fq.remove(p)
+			} else {
+				fq.current++
+			}
 			return p, nil
 		}
 		fq.remove(p)

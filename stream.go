@@ -38,6 +38,7 @@ func (x *streamPattern) detach(p *peerPipe) {
 	if x.byID[string(p.routingID)] == p {
 		delete(x.byID, string(p.routingID))
 	}
+	x.fq.detach(p)
 }
 
 func (x *streamPattern) readActivated(p *peerPipe) { x.fq.activate(p) }

@@ -33,6 +33,7 @@ func (x *subPattern) detach(p *peerPipe) {
 			break
 		}
 	}
+	x.fq.detach(p)
 }
 
 func (x *subPattern) readActivated(p *peerPipe) { x.fq.activate(p) }

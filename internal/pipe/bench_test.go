@@ -64,6 +64,7 @@ func BenchmarkQueuePushPop(b *testing.B) {
 		if !ok || len(fs) != 1 {
 			b.Fatal("pop failed")
 		}
+		q.Done()
 	}
 }
 
@@ -90,6 +91,7 @@ func BenchmarkQueueBatch(b *testing.B) {
 					if _, ok, _ := q.Pop(); !ok {
 						b.Fatal("pop failed")
 					}
+					q.Done()
 				}
 			}
 		})
@@ -140,6 +142,7 @@ func BenchmarkQueueConcurrent(b *testing.B) {
 			}()
 			for n := 0; n < b.N; {
 				_, ok, _ := q.Pop()
+				q.Done()
 				if !ok {
 					if !wait(ctx, b, readable, "a message") {
 						break

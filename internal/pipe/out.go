@@ -327,6 +327,10 @@ func (o *Out) Trim() {
 	}
 }
 
+// BufCap returns the capacity of the encoding buffer, for tests and
+// statistics. The caller holds the mutex.
+func (o *Out) BufCap() int { return cap(o.buf) }
+
 // Pending reports whether anything waits to be written. The caller holds
 // the mutex.
 func (o *Out) Pending() bool { return len(o.buf) > 0 || len(o.segs) > 0 }

@@ -40,8 +40,8 @@ type Queue struct {
 	_        cacheLinePad
 	r        []Frame
 	rPos     int
+	popped   int // where the slots of the message last popped begin; see Done
 	consumed int
-	stale    int // see dropStale
 	_        cacheLinePad
 
 	stage Puller // the producer's staged messages, if it stages them
@@ -313,11 +313,13 @@ func (q *Queue) Closed() bool {
 	return q.closed
 }
 
-// Pop returns the frames of the next message. They stay valid until the
-// consumer's next call on the queue. ok is false when no message is queued;
-// end is true when, moreover, the producer has closed the queue. When ok is
-// false the consumer will be notified through onReadable once a message
-// arrives. Pop must be called by one consumer at a time.
+// Pop returns the frames of the next message, in the queue's own slots.
+// They stay valid until the consumer calls [Queue.Done], which it does as
+// soon as it has taken what it needs from them. ok is false when no
+// message is queued; end is true when, moreover, the producer has closed
+// the queue. When ok is false the consumer will be notified through
+// onReadable once a message arrives. Pop must be called by one consumer at
+// a time.
 func (q *Queue) Pop() (frames []Frame, ok, end bool) {
 	if q.conflate {
 		q.conflateRefill()
@@ -335,11 +337,25 @@ func (q *Queue) Pop() (frames []Frame, ok, end bool) {
 			break
 		}
 	}
+	q.popped = start
 	q.consumed++
 	if q.consumed >= int(q.reportAt.Load()) && q.waits.Load() {
 		q.account()
 	}
 	return q.r[start:q.rPos:q.rPos], true, false
+}
+
+// Done clears the slots of the message Pop returned last, so that the
+// queue keeps no reference to what it handed out: a popped message's
+// buffer must not stay alive from the queue however long the consumer
+// then leaves it alone (a peer that went quiet, or away). The slots were
+// just read and are the consumer's until the next refill: clearing them
+// here costs little.
+func (q *Queue) Done() {
+	for i := q.popped; i < q.rPos; i++ {
+		q.r[i] = Frame{}
+	}
+	q.popped = q.rPos
 }
 
 // Peek reports whether a message is ready without taking it. It registers
@@ -358,40 +374,24 @@ func (q *Queue) conflateRefill() {
 			f.Release()
 		}
 		clear(q.r)
-		q.r, q.rPos = q.r[:0], 0
+		q.r, q.rPos, q.popped = q.r[:0], 0, 0
 	}
 }
 
-// refill swaps in the producer batch; false if it was empty.
+// refill swaps in the producer batch; false if it was empty. The batch
+// given back to the producer was wholly popped and cleared (see Done), so
+// it holds no references.
 func (q *Queue) refill() bool {
 	q.mu.Lock()
 	q.count -= q.consumed
 	q.consumed = 0
-	q.dropStale()
 	q.r, q.w = q.w, q.r[:0]
-	q.rPos = 0
+	q.rPos, q.popped = 0, 0
 	if len(q.r) == 0 {
 		q.setRWaiting(true)
 	}
 	q.unlockAndWakeWriter()
 	return len(q.r) > 0
-}
-
-// dropStale clears the references that consumed batches leave behind, but
-// only once the producer's batch is empty too. While messages stream, the
-// producer overwrites those slots as it appends; a consumer that cleared
-// them would take the cache lines the producer is about to write, which
-// costs more than the rest of a small message's hand-over. What a busy
-// stream leaves is at most one batch per buffer, and it is dropped as
-// soon as the consumer catches up. mu is held.
-func (q *Queue) dropStale() {
-	q.stale = max(q.stale, len(q.r))
-	if len(q.w) > 0 {
-		return
-	}
-	clear(q.r[:min(q.stale, cap(q.r))])
-	clear(q.w[:min(q.stale, cap(q.w))])
-	q.stale = 0
 }
 
 func (q *Queue) account() {
@@ -427,14 +427,14 @@ func (q *Queue) Drain() {
 	for _, f := range q.r[q.rPos:] {
 		f.Release()
 	}
-	q.rPos = len(q.r)
+	clear(q.r)
+	q.r, q.rPos, q.popped = q.r[:0], 0, 0
 	q.mu.Lock()
 	for _, f := range q.w {
 		f.Release()
 	}
+	clear(q.w)
 	q.w = q.w[:0]
-	q.dropStale()
-	q.r = q.r[:0]
 	q.count, q.consumed = 0, 0
 	wake := q.wWaiting
 	q.setWWaiting(false)
