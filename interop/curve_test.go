@@ -298,3 +298,65 @@ func TestCurvePyZMQ(t *testing.T) {
 		})
 	}
 }
+
+// PUB/SUB over CURVE: SUBSCRIBE and CANCEL travel as commands sealed in
+// MESSAGE (COMMAND in the flags byte, then "\x09SUBSCRIBE"), which each
+// library must recognize from the other. The SUB is the client.
+func TestCurveInteropPubSub(t *testing.T) {
+	for _, oursPub := range []bool{true, false} {
+		t.Run(side(oursPub)+"-publishes", func(t *testing.T) {
+			checkLeaks(t)
+			sk, ck := newCurveKeys(t), newCurveKeys(t)
+			var pub, sub end
+			if oursPub {
+				pub = ourEnd{newOurs(t, zmq.Pub, zmq.CurveServer(true), zmq.CurveSecret(sk.secret))}
+				s := newTheirs(t, zmq.Sub)
+				must(t, "libzmq: server key", s.SetCurveServerkey(sk.pub.String()))
+				must(t, "libzmq: public key", s.SetCurvePublickey(ck.pub.String()))
+				must(t, "libzmq: secret key", s.SetCurveSecretkey(ck.secret.Z85()))
+				sub = theirEnd{s}
+			} else {
+				p := newTheirs(t, zmq.Pub)
+				must(t, "libzmq: curve server", p.SetCurveServer(1))
+				must(t, "libzmq: secret key", p.SetCurveSecretkey(sk.secret.Z85()))
+				pub = theirEnd{p}
+				sub = ourEnd{newOurs(t, zmq.Sub, zmq.CurveServerKey(sk.pub), zmq.CurveSecret(ck.secret))}
+			}
+			sub.connect(t, pub.bind(t, "tcp"))
+			sub.subscribe(t, "wanted")
+			// The subscription arrives some time after the handshake:
+			// publish until it is in force.
+			deadline := time.Now().Add(opTimeout)
+			for {
+				if time.Now().After(deadline) {
+					t.Fatalf("%v never received what it subscribed to", sub)
+				}
+				pub.send(t, []byte("unwanted"))
+				pub.send(t, []byte("wanted"), []byte("1"))
+				if m, ok := sub.recvWithin(t, 20*time.Millisecond); ok {
+					if string(m[0]) != "wanted" || len(m) != 2 {
+						t.Fatalf("%v received %s", sub, show(m))
+					}
+					break
+				}
+			}
+			sub.unsubscribe(t, "wanted")
+			sub.subscribe(t, "other")
+			for {
+				if time.Now().After(deadline) {
+					t.Fatalf("%v never received what it subscribed to", sub)
+				}
+				pub.send(t, []byte("wanted"), []byte("2"))
+				pub.send(t, []byte("other"))
+				if m, ok := sub.recvWithin(t, 20*time.Millisecond); ok {
+					if string(m[0]) == "other" {
+						break
+					}
+					if string(m[0]) != "wanted" {
+						t.Fatalf("%v received %s", sub, show(m))
+					}
+				}
+			}
+		})
+	}
+}
