@@ -2,6 +2,7 @@ package zmq
 
 import (
 	"encoding/binary"
+	"errors"
 	"net"
 
 	"golang.org/x/crypto/nacl/box"
@@ -78,21 +79,22 @@ func (s *curveSender) write(conn net.Conn, bufs net.Buffers) error {
 	out := s.wire[:0]
 	for !r.empty() {
 		var h [9]byte
-		h[0] = r.byte()
-		n := 1
+		r.read(h[:1])
+		n := 2
 		if h[0]&zmtp.FlagLong != 0 {
 			n = 9
-		} else {
-			n = 2
 		}
-		r.read(h[1:n])
+		ok := r.read(h[1:n])
 		_, size, _, err := zmtp.ParseFrameHeader(h[:n])
-		if err != nil {
-			// Our own encoder wrote these frames: this cannot happen.
-			return err
-		}
 		s.plain = append(s.plain[:0], curveFlags(h[0]))
-		s.plain = r.appendN(s.plain, int(size))
+		if ok && err == nil {
+			s.plain, ok = r.appendN(s.plain, size)
+		}
+		if !ok || err != nil {
+			// Our own encoder wrote whole frames: this cannot happen,
+			// and must not send anything unsealed if it does.
+			return errCurveStream
+		}
 		binary.BigEndian.PutUint64(s.nonce[16:], s.next)
 		out = zmtp.AppendFrameHeader(out, 0, uint64(16+box.Overhead+len(s.plain)))
 		out = append(out, "\x07MESSAGE"...)
@@ -143,36 +145,38 @@ func (c *frameCursor) empty() bool {
 	return c.i == len(c.bufs)
 }
 
-// byte reads one byte; the stream is not empty.
-func (c *frameCursor) byte() byte {
-	c.empty()
-	b := c.bufs[c.i][c.off]
-	c.off++
-	return b
-}
-
-// read fills p.
-func (c *frameCursor) read(p []byte) {
+// read fills p, and reports false if the stream ends first.
+func (c *frameCursor) read(p []byte) bool {
 	for len(p) > 0 {
-		c.empty()
+		if c.empty() {
+			return false
+		}
 		k := copy(p, c.bufs[c.i][c.off:])
 		c.off += k
 		p = p[k:]
 	}
+	return true
 }
 
-// appendN appends the next n bytes to b.
-func (c *frameCursor) appendN(b []byte, n int) []byte {
+// appendN appends the next n bytes to b, and reports false if the stream
+// ends first.
+func (c *frameCursor) appendN(b []byte, n uint64) ([]byte, bool) {
 	for n > 0 {
-		c.empty()
+		if c.empty() {
+			return b, false
+		}
 		chunk := c.bufs[c.i][c.off:]
-		k := min(n, len(chunk))
+		k := int(min(n, uint64(len(chunk))))
 		b = append(b, chunk[:k]...)
 		c.off += k
-		n -= k
+		n -= uint64(k)
 	}
-	return b
+	return b, true
 }
+
+// errCurveStream is why a CURVE connection closes if the outbound stream
+// ever held a partial frame.
+var errCurveStream = errors.New("zmq: CURVE sender found a partial frame in the outbound stream")
 
 // Plain text from this size on is opened into a buffer of its own rather
 // than into the shared one.
