@@ -2,7 +2,7 @@
 // receives message-count messages of message-size bytes, starting the clock
 // at the first one, and prints the mean throughput.
 //
-//	local_thr <bind-to> <message-size> <message-count>
+//	local_thr <bind-to> <message-size> <message-count> [curve]
 //
 // Pair it with remote_thr, ours or libzmq's. It receives with the release
 // API (RecvMsg into one reused Msg), as libzmq's tool reuses one zmq_msg_t.
@@ -16,12 +16,12 @@ import (
 )
 
 func main() {
-	args := perfutil.Args("local_thr", "<bind-to> <message-size> <message-count>", 3)
+	args, curve := perfutil.ArgsCurve("local_thr", "<bind-to> <message-size> <message-count>", 3)
 	defer perfutil.Profile()()
 	size, count := perfutil.SizeCount(args[1], args[2])
 	ctx := context.Background()
 
-	s, err := zmq.NewSocket(zmq.Pull)
+	s, err := zmq.NewSocket(zmq.Pull, perfutil.CurveOptions(curve, true)...)
 	perfutil.Check("socket", err)
 	perfutil.Check("bind", s.Bind(args[0]))
 

@@ -2,7 +2,7 @@
 // sends roundtrip-count requests of message-size bytes to local_lat, waits
 // for each echo, and prints the one-way latency, half the mean roundtrip.
 //
-//	remote_lat <connect-to> <message-size> <roundtrip-count>
+//	remote_lat <connect-to> <message-size> <roundtrip-count> [curve]
 //
 // Pair it with local_lat, ours or libzmq's. It sends one reused message and
 // receives into one reused Msg.
@@ -16,12 +16,12 @@ import (
 )
 
 func main() {
-	args := perfutil.Args("remote_lat", "<connect-to> <message-size> <roundtrip-count>", 3)
+	args, curve := perfutil.ArgsCurve("remote_lat", "<connect-to> <message-size> <roundtrip-count>", 3)
 	defer perfutil.Profile()()
 	size, count := perfutil.SizeCount(args[1], args[2])
 	ctx := context.Background()
 
-	s, err := zmq.NewSocket(zmq.Req)
+	s, err := zmq.NewSocket(zmq.Req, perfutil.CurveOptions(curve, false)...)
 	perfutil.Check("socket", err)
 	perfutil.Check("connect", s.Connect(args[0]))
 

@@ -3,7 +3,7 @@
 // with an infinite linger so that every message is delivered before it
 // exits.
 //
-//	remote_thr <connect-to> <message-size> <message-count>
+//	remote_thr <connect-to> <message-size> <message-count> [curve]
 //
 // Pair it with local_thr, ours or libzmq's. Every send reuses one message
 // over one body buffer, as libzmq's tool reuses one zmq_msg_t.
@@ -17,12 +17,12 @@ import (
 )
 
 func main() {
-	args := perfutil.Args("remote_thr", "<connect-to> <message-size> <message-count>", 3)
+	args, curve := perfutil.ArgsCurve("remote_thr", "<connect-to> <message-size> <message-count>", 3)
 	defer perfutil.Profile()()
 	size, count := perfutil.SizeCount(args[1], args[2])
 	ctx := context.Background()
 
-	s, err := zmq.NewSocket(zmq.Push, zmq.Linger(-1))
+	s, err := zmq.NewSocket(zmq.Push, append([]zmq.Option{zmq.Linger(-1)}, perfutil.CurveOptions(curve, false)...)...)
 	perfutil.Check("socket", err)
 	perfutil.Check("connect", s.Connect(args[0]))
 
