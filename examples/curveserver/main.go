@@ -97,7 +97,7 @@ func run(dir, endpoint string) error {
 
 	req, err := ctx.NewSocket(zmq.Req,
 		zmq.CurveServerKey(server.Public), // whom we expect to reach
-		zmq.CurveSecret(client.Secret),   // who we are
+		zmq.CurveSecret(client.Secret),    // who we are
 	)
 	if err != nil {
 		return err

@@ -157,6 +157,9 @@ func resolveLocal(host string, ipv6 bool) (net.IP, error) {
 	return resolveHost(context.Background(), host, ipv6)
 }
 
+// resolver resolves host names; a variable for the tests.
+var resolver = net.DefaultResolver
+
 // ErrNoAddress reports a host or interface with no usable address.
 var ErrNoAddress = fmt.Errorf("no such address")
 
@@ -165,7 +168,7 @@ func resolveHost(ctx context.Context, host string, ipv6 bool) (net.IP, error) {
 	if ipv6 {
 		network = "ip"
 	}
-	ips, err := net.DefaultResolver.LookupIP(ctx, network, host)
+	ips, err := resolver.LookupIP(ctx, network, host)
 	if err != nil || len(ips) == 0 {
 		return nil, fmt.Errorf("%w: cannot resolve %q", ErrNoAddress, host)
 	}
@@ -203,7 +206,7 @@ func DialTCP(ctx context.Context, addr string, cfg Config) (net.Conn, error) {
 	if err := CheckTCPConnect(addr); err != nil {
 		return nil, err
 	}
-	d := net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: -1}
+	d := net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: -1, Resolver: resolver}
 	if src, dst, ok := strings.Cut(addr, ";"); ok {
 		h, p, err := splitHostPort(src)
 		if err != nil {
