@@ -3,9 +3,10 @@
 #               perf tool smoke tests.
 # make bench  - the side-by-side comparison with libzmq (the main job).
 # make perf   - builds the perf tools into bin/.
-# make load   - the load and soak tests of load/ (E3-E5, §6.5): about 3
+# make load   - the load and soak tests of load/ (E3-E5, D9, §6.5): about 4
 #               minutes, 10,000 connections; not part of make test.
-#               LOAD_SOAK=30m lengthens the soak (default 2m).
+#               LOAD_SOAK=30m lengthens the soak (default 2m), LOAD_D9
+#               the CURVE slow-consumer test (default 1m).
 # make chaos  - the fault tests of chaos/ (root, iproute2, nftables): peers
 #               killed, frozen, cut off; see RELIABILITY.md. Not part of test.
 

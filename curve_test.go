@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -136,6 +137,82 @@ func TestCurveManyMessages(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A CURVE PUSH held at its high-water mark by a slower PULL (the short
+// form of D9, which runs a minute in make load): the PULL receives only
+// after the PUSH found its queue full, and only until the PUSH has moved
+// on, so the stream spends the test blocked with the kernel's buffers full
+// of sealed frames, and
+// every message arrives once, in order and exactly as sent: no MESSAGE
+// command or ciphertext reaches the application.
+func TestCurveBackpressure(t *testing.T) {
+	checkLeaks(t)
+	const hwm, n = 20, 3000
+	sk, ck := newCurvePair(t), newCurvePair(t)
+	pull := newSock(t, zmq.Pull, append(sk.serverOpts(), zmq.RecvHWM(hwm))...)
+	push := newSock(t, zmq.Push, append(ck.clientOpts(sk.pub), zmq.SendHWM(hwm))...)
+	if err := push.Connect(bound(t, pull, "tcp")); err != nil {
+		t.Fatal(err)
+	}
+	body := func(i int) []byte {
+		b := make([]byte, []int{0, 100, 255, 256, 5000, 70000}[i%6])
+		for j := range b {
+			b[j] = byte(i + j*3)
+		}
+		return b
+	}
+	var sent atomic.Int64
+	full := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() {
+		defer close(full)
+		for i := range n {
+			m := zmq.Msg{Frames: [][]byte{[]byte(fmt.Sprint(i)), body(i)}}
+			err := push.TrySend(m)
+			if errors.Is(err, zmq.ErrWouldBlock) {
+				select {
+				case full <- struct{}{}:
+				default:
+				}
+				err = push.Send(tctx(t), m)
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+			sent.Add(1)
+		}
+		done <- nil
+	}()
+	got, batches := 0, 0
+	recv := func() {
+		m, err := pull.Recv(tctx(t))
+		if err != nil {
+			t.Fatalf("receive %d: %v", got, err)
+		}
+		if len(m.Frames) != 2 || string(m.Frames[0]) != fmt.Sprint(got) || !bytes.Equal(m.Frames[1], body(got)) {
+			t.Fatalf("message %d arrived as %d frames, first %q", got, len(m.Frames), m.Frames[0])
+		}
+		got++
+	}
+	for range full {
+		// Every message received is one sent, or the one the PUSH
+		// sends now: none of these receives can wait for nothing.
+		for mark := sent.Load(); got < n && sent.Load() == mark; {
+			recv()
+		}
+		batches++
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for got < n {
+		recv()
+	}
+	if batches < 10 {
+		t.Fatalf("the PUSH found its queue full only %d times", batches)
 	}
 }
 

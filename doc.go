@@ -160,8 +160,7 @@
 //
 // # Limitations
 //
-// Not yet implemented: message properties (the ZAP user id and metadata
-// are kept but not yet shown), proxies and pollers, the pgm/epgm multicast
+// Not yet implemented: proxies and pollers, the pgm/epgm multicast
 // transports, ZMTP 1.0 peers, and libzmq's draft socket types (SERVER,
 // CLIENT, RADIO, DISH, ...). A CURVE socket without its secret key (or a
 // client without the server's key) fails its handshakes with

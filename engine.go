@@ -67,7 +67,8 @@ type engine struct {
 	curve *curveCodec
 
 	// What the ZAP handler said of the peer it accepted (see authenticate),
-	// for the message properties to come.
+	// for the message properties (see newConnProps).
+	zapped      bool
 	userID      []byte
 	zapMetadata zmtp.Metadata
 
@@ -117,8 +118,15 @@ const finWait = 2 * time.Second
 // that long is closed, and a connected endpoint whose peer cannot be reached
 // for that long is given up, their queued messages dropped. A peer that
 // froze or vanished without a word cannot hold Close forever, whatever the
-// Linger. A variable for the tests.
-var lingerStall = 30 * time.Second
+// Linger. Atomic for the tests, which shorten it while connections of
+// earlier tests may still linger.
+func lingerStall() time.Duration { return time.Duration(lingerStallNanos.Load()) }
+
+var lingerStallNanos = func() *atomic.Int64 {
+	var d atomic.Int64
+	d.Store(int64(30 * time.Second))
+	return &d
+}()
 
 // startLinger makes the engine flush and close (see writeLoop), and starts
 // the watchdog that fails it if it makes no progress for lingerStall. The
@@ -132,7 +140,7 @@ func (e *engine) startLinger() {
 			return
 		}
 		w, r := e.writes.Load(), e.rd.reads.Load()
-		e.stall = time.AfterFunc(lingerStall, func() { e.checkStall(&w, &r) })
+		e.stall = time.AfterFunc(lingerStall(), func() { e.checkStall(&w, &r) })
 	})
 }
 
@@ -141,14 +149,14 @@ func (e *engine) startLinger() {
 func (e *engine) checkStall(w, r *uint64) {
 	nw, nr := e.writes.Load(), e.rd.reads.Load()
 	if nw == *w && nr == *r {
-		e.fail(&TimeoutError{Op: "linger", After: lingerStall})
+		e.fail(&TimeoutError{Op: "linger", After: lingerStall()})
 		return
 	}
 	*w, *r = nw, nr
 	e.stallMu.Lock()
 	defer e.stallMu.Unlock()
 	if !e.stallDone {
-		e.stall.Reset(lingerStall)
+		e.stall.Reset(lingerStall())
 	}
 }
 

@@ -42,8 +42,10 @@ func ExamplePlainServer() {
 
 	client.Send(context.Background(), zmq.NewMsgString("hello"))
 	req, _ := server.Recv(context.Background())
-	fmt.Printf("%s\n", req.Frames[0])
-	// Output: hello
+	// The user id the handler answered with comes with every message.
+	user, _ := req.Property(zmq.PropUserID)
+	fmt.Printf("%s from %s\n", req.Frames[0], user)
+	// Output: hello from admin
 }
 
 // A CURVE server proves itself with its long-term key pair, which its

@@ -137,3 +137,26 @@ func ExampleSocket_TryRecv() {
 	// zmq: operation would block
 	// context deadline exceeded
 }
+
+// Each received message tells what its connection's peer announced in the
+// handshake: its socket type, its routing id and any "X-" property set with
+// [zmq.Metadata], as zmq_msg_gets does in C.
+func ExampleMsg_Property() {
+	ctx := context.Background()
+	router, _ := zmq.NewSocket(zmq.Router)
+	defer router.Close()
+	router.Bind("tcp://127.0.0.1:*")
+
+	dealer, _ := zmq.NewSocket(zmq.Dealer, zmq.RoutingID([]byte("worker-7")), zmq.Metadata("X-Version", "2.1"))
+	defer dealer.Close()
+	dealer.Connect(router.LastEndpoint())
+	dealer.Send(ctx, zmq.NewMsgString("ready"))
+
+	m, _ := router.Recv(ctx)
+	typ, _ := m.Property(zmq.PropSocketType)
+	id, _ := m.Property(zmq.PropRoutingID)
+	version, _ := m.Property("X-Version")
+	addr, _ := m.Property(zmq.PropPeerAddress)
+	fmt.Println(typ, id, version, addr)
+	// Output: DEALER worker-7 2.1 127.0.0.1
+}

@@ -98,9 +98,8 @@ func RawConnForTest(c net.Conn) bool { return rawConn(c) != nil }
 // SetLingerStallForTest shortens how long a closing socket waits on a peer
 // that shows no sign of life; the returned function restores it.
 func SetLingerStallForTest(d time.Duration) (restore func()) {
-	old := lingerStall
-	lingerStall = d
-	return func() { lingerStall = old }
+	old := lingerStallNanos.Swap(int64(d))
+	return func() { lingerStallNanos.Store(old) }
 }
 
 // WaitersForTest returns how many goroutines are in a blocking receive and

@@ -81,7 +81,7 @@ func (e *engine) authenticate(mechanism string, credentials ...[]byte) error {
 	if err != nil {
 		return err
 	}
-	e.userID, e.zapMetadata = r.userID, r.metadata
+	e.zapped, e.userID, e.zapMetadata = true, r.userID, r.metadata
 	return nil
 }
 
@@ -250,6 +250,7 @@ func (e *engine) handshake() (peer zmtp.Metadata, legacy bool, err error) {
 	if s.typ.usesRoutingID() {
 		md = append(md, zmtp.Property{Name: zmtp.PropIdentity, Value: e.opts.routingID})
 	}
+	md = append(md, e.opts.metadata...)
 	if peer, err = mech.handshake(c, md); err != nil {
 		return nil, false, err
 	}

@@ -132,6 +132,7 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 		return err
 	}
 
+	props := newConnProps(e, peer)
 	s.mu.Lock()
 	p := ep.persistent
 	if (s.closed && (p == nil || !p.out.pending())) || (p != nil && p.gone) {
@@ -144,6 +145,7 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 		p = s.newStreamPipe(ep)
 	}
 	p.legacy = legacy
+	p.setProps(props)
 	if st, ok := peer.Get(zmtp.PropSocketType); ok {
 		p.peerType = typeByName(string(st))
 	}
@@ -402,7 +404,7 @@ func (s *Socket) peerGone(ep *endpoint, err error) bool {
 	if ep.lastConn.After(since) {
 		since = ep.lastConn
 	}
-	return time.Since(since) >= lingerStall
+	return time.Since(since) >= lingerStall()
 }
 
 // lingerDone reports whether a closing socket has nothing left to deliver

@@ -50,7 +50,8 @@ import (
 type Msg struct {
 	Frames [][]byte
 
-	refs *msgRefs // buffer references; nil unless received with RecvMsg
+	refs  *msgRefs   // buffer references; nil unless received with RecvMsg
+	props *connProps // the properties of the connection it came on, or nil
 }
 
 // msgRefs holds a received message's buffer references. It lives apart
@@ -151,6 +152,7 @@ func (m *Msg) Release() {
 // copy of m may still show it, and RecvMsg overwrites it anyway.
 func (m *Msg) reset() {
 	m.Frames = m.Frames[:0]
+	m.props = nil
 	if m.refs != nil {
 		m.refs.hold()
 	}

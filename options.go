@@ -2,7 +2,10 @@ package zmq
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/zmq-go/zmq/internal/zmtp"
 )
 
 // options holds a socket's settings with libzmq's defaults.
@@ -10,6 +13,7 @@ type options struct {
 	sendHWM, recvHWM  int
 	linger            time.Duration // < 0: forever
 	routingID         []byte
+	metadata          zmtp.Metadata // the application's "X-" properties
 	reconnectIvl      time.Duration // < 0: never
 	reconnectIvlMax   time.Duration
 	handshakeIvl      time.Duration
@@ -151,6 +155,28 @@ func RoutingID(id []byte) Option {
 			return invalid("routing id of %d bytes", len(id))
 		}
 		s.opts.routingID = append([]byte(nil), id...)
+		return nil
+	}
+}
+
+// Metadata adds a property to those the socket sends its peers in every
+// handshake, as libzmq's ZMQ_METADATA does with "name:value": the peer
+// reads it from each message as [Msg.Property] does (zmq_msg_gets in C).
+// The name must begin with "X-" (the properties ZMTP defines are the
+// socket's own) and be at most 255 letters, digits and "-_.+"; the same
+// name given twice keeps the last value.
+func Metadata(name, value string) Option {
+	return func(s *Socket) error {
+		if len(name) <= 2 || len(name) > 255 || !strings.EqualFold(name[:2], "X-") || !zmtp.ValidName(name) {
+			return invalid("metadata name %q: want X- and up to 253 letters, digits or -_.+", name)
+		}
+		md := make(zmtp.Metadata, 0, len(s.opts.metadata)+1)
+		for _, p := range s.opts.metadata {
+			if !strings.EqualFold(p.Name, name) {
+				md = append(md, p)
+			}
+		}
+		s.opts.metadata = append(md, zmtp.Property{Name: name, Value: []byte(value)})
 		return nil
 	}
 }

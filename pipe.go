@@ -20,6 +20,11 @@ type peerPipe struct {
 	routingID []byte // the id a ROUTER or STREAM knows the peer by
 	legacy    bool   // the peer speaks ZMTP 3.0: subscriptions travel as messages
 
+	// The properties of the connection whose messages are queued last,
+	// and of earlier ones with messages still queued (see setProps).
+	props   *connProps
+	earlier []propsRun
+
 	ep        *endpoint // the endpoint that made the pipe
 	eng       *engine   // the current connection, or nil
 	attached  bool      // known to the pattern

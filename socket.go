@@ -416,6 +416,7 @@ func (s *Socket) takeFrames(p *peerPipe, m *Msg) (ok bool) {
 	fs, ok, end := p.in.Pop()
 	if ok {
 		m.fromFrames(fs, s.keepChunks)
+		m.props = p.takeProps()
 		p.in.Done()
 	} else if st := p.in.Stage(); st != nil && !slices.Contains(s.starved, st) {
 		s.starved = append(s.starved, st)

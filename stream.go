@@ -84,6 +84,7 @@ func (s *Socket) serveRaw(conn net.Conn, ep *endpoint) error {
 		return net.ErrClosed
 	}
 	defer ep.removeEngine(e)
+	props := rawConnProps(conn)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -92,6 +93,7 @@ func (s *Socket) serveRaw(conn net.Conn, ep *endpoint) error {
 	}
 	e.opts = s.opts
 	p := s.newStreamPipe(ep)
+	p.props = props
 	p.routingID, ep.connectRID = ep.connectRID, nil
 	p.eng = e
 	e.p = p

@@ -72,11 +72,18 @@ func (q *Queue) SetLowWater(on bool) {
 	q.mu.Unlock()
 }
 
-// setReportAt derives reportAt. mu is held (or q is new).
+// setReportAt derives reportAt. mu is held (or q is new). A waiting
+// producer hears of room at the latest once half the high-water mark has
+// been taken, as libzmq's low-water mark has it: with a small mark a
+// consumer that takes half the queue and then waits for the producer must
+// not stall it.
 func (q *Queue) setReportAt() {
 	n := 64
 	if q.lowWater {
 		n = max(n, q.hwm/2)
+	}
+	if q.hwm > 0 {
+		n = min(n, max((q.hwm+1)/2, 1))
 	}
 	q.reportAt.Store(int32(min(n, 1<<30)))
 }
@@ -356,6 +363,14 @@ func (q *Queue) Done() {
 		q.r[i] = Frame{}
 	}
 	q.popped = q.rPos
+}
+
+// Unpopped returns the number of messages queued and not yet popped. Only
+// the consumer may call it.
+func (q *Queue) Unpopped() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.count - q.consumed
 }
 
 // Peek reports whether a message is ready without taking it. It registers

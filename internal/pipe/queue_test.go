@@ -100,3 +100,42 @@ func TestQueueDropsConsumedReferences(t *testing.T) {
 		t.Fatalf("%d references left after Drain", n)
 	}
 }
+
+// A producer that found the queue full hears of room once the consumer
+// has taken half the high-water mark (libzmq's low-water mark), not
+// later: a consumer that takes half and then waits for the producer must
+// not stall it. For marks of 128 and above the report comes after 64.
+func TestQueueReportsRoomAtHalf(t *testing.T) {
+	for _, hwm := range []int{1, 2, 3, 10, 100, 127, 128, 1000} {
+		woken := 0
+		q := NewQueue(hwm, nil, func() { woken++ })
+		if !q.PushBatch(frames(hwm), hwm) {
+			t.Fatal("queue closed")
+		}
+		if !q.Full() {
+			t.Fatalf("hwm %d: not full with %d messages", hwm, hwm)
+		}
+		want := min((hwm+1)/2, 64)
+		for i := range want {
+			if woken != 0 {
+				t.Fatalf("hwm %d: producer woken after %d messages taken, before %d", hwm, i, want)
+			}
+			if _, ok, _ := q.Pop(); !ok {
+				t.Fatalf("hwm %d: message %d missing", hwm, i)
+			}
+			q.Done()
+		}
+		if woken != 1 {
+			t.Fatalf("hwm %d: producer woken %d times after %d messages were taken, want once", hwm, woken, want)
+		}
+	}
+}
+
+// frames returns n one-frame messages.
+func frames(n int) []Frame {
+	fs := make([]Frame, n)
+	for i := range fs {
+		fs[i] = msgFrame(i)
+	}
+	return fs
+}

@@ -113,6 +113,17 @@ func propertyName(b []byte) string {
 	return string(b)
 }
 
+// ValidName reports whether name is made of the characters a property
+// name may hold.
+func ValidName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if !isNameChar(name[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // isNameChar reports whether c may appear in a property name.
 func isNameChar(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
