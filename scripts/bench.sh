@@ -16,12 +16,16 @@
 #           libzmq remote_thr -> our local_thr, against libzmq -> libzmq
 #   fanin   4 remote_thr processes into one local_thr, ours and libzmq's
 #   rss     peak RSS of local_thr receiving 64 B messages over tcp
+#   curve   CURVE over tcp (the tools' "curve" argument, the kit's fixed
+#           keys): throughput ours and libzmq's, the mixed pairs both ways,
+#           and one-way latency
 #
 # Env: RUNS (default 5), SIZES (default "16 64 1024 65536 1048576"),
 # TRANSPORTS (default "tcp ipc inproc"), QUICK=1 (one run, small counts: a
 # validation, not a measurement), LAT_SIZES (default 64), MIXED_SIZES and
 # FANIN_SIZES (default "64 65536"), FANIN_TRANSPORTS (default "tcp"),
-# SECTIONS (default "thr lat mixed fanin rss"), TIMEOUT (seconds per process,
+# CURVE_SIZES (default "64 65536"), SECTIONS (default "thr lat mixed fanin
+# rss curve"), TIMEOUT (seconds per process,
 # default 60, 30 with QUICK=1), BASE (a folder holding another build of our
 # perf tools, e.g. an earlier commit's: thr and lat then add its column and
 # the ratio ours/base, measured in turn with the others).
@@ -47,7 +51,8 @@ LAT_SIZES=${LAT_SIZES:-64}
 MIXED_SIZES=${MIXED_SIZES:-"64 65536"}
 FANIN_SIZES=${FANIN_SIZES:-"64 65536"}
 FANIN_TRANSPORTS=${FANIN_TRANSPORTS:-tcp}
-SECTIONS=${SECTIONS:-"thr lat mixed fanin rss"}
+CURVE_SIZES=${CURVE_SIZES:-"64 65536"}
+SECTIONS=${SECTIONS:-"thr lat mixed fanin rss curve"}
 if [ "$QUICK" = 1 ]; then TMO=${TIMEOUT:-30}; else TMO=${TIMEOUT:-60}; fi
 
 tmp=$(mktemp -d)
@@ -106,12 +111,12 @@ thr() {
 		timeout "$TMO" "$l/inproc_thr" "$size" "$count" >"$out" 2>&1 || rc=1
 	else
 		ep=$(endpoint "$tr")
-		timeout "$TMO" "$l/local_thr" "$ep" "$size" "$count" >"$out" 2>&1 &
+		timeout "$TMO" "$l/local_thr" "$ep" "$size" "$count" $CURVE >"$out" 2>&1 &
 		lpid=$!
 		sleep 0.3
 		for ((i = 0; i < senders; i++)); do
 			n=$((count / senders + (i < count % senders ? 1 : 0)))
-			timeout "$TMO" "$r/remote_thr" "$ep" "$size" "$n" >/dev/null 2>&1 &
+			timeout "$TMO" "$r/remote_thr" "$ep" "$size" "$n" $CURVE >/dev/null 2>&1 &
 			pids+=($!)
 		done
 		for p in "${pids[@]}"; do wait "$p" || rc=1; done
@@ -131,10 +136,10 @@ lat() {
 		timeout "$TMO" $PIN "$l/inproc_lat" "$size" "$count" >"$out" 2>&1 || { echo FAIL; return; }
 	else
 		ep=$(endpoint "$tr")
-		timeout "$TMO" $PIN "$l/local_lat" "$ep" "$size" "$count" >/dev/null 2>&1 &
+		timeout "$TMO" $PIN "$l/local_lat" "$ep" "$size" "$count" $CURVE >/dev/null 2>&1 &
 		lpid=$!
 		sleep 0.3
-		if ! timeout "$TMO" $PIN "$r/remote_lat" "$ep" "$size" "$count" >"$out" 2>&1; then
+		if ! timeout "$TMO" $PIN "$r/remote_lat" "$ep" "$size" "$count" $CURVE >"$out" 2>&1; then
 			kill "$lpid" 2>/dev/null
 			wait "$lpid"
 			echo FAIL
@@ -145,6 +150,9 @@ lat() {
 	awk '/average latency:/ {print $3}' "$out"
 }
 PIN=
+# CURVE, when set to "curve", is the tools' last argument: thr and lat then
+# run over CURVE (tcp and ipc only).
+CURVE=
 
 # floor TRANSPORT SIZE COUNT prints the plain ping-pong's one-way latency in
 # microseconds (- for inproc, which has none).
@@ -336,4 +344,45 @@ if has rss $SECTIONS; then
 		echo "## peak RSS: skipped (no GNU time at /usr/bin/time)"
 	fi
 	echo
+fi
+
+# ---- CURVE --------------------------------------------------------------
+
+if has curve $SECTIONS; then
+	CURVE=curve
+	echo "## CURVE over tcp [msg/s], median of $RUNS: ours and libzmq's, and the mixed pairs (sender -> receiver); ratios against libzmq -> libzmq, higher is better"
+	printf "%-6s %8s %9s %12s %12s %8s %12s %12s %8s %8s   %s\n" tr size count ours libzmq ours/lz "ours->lz" "lz->ours" "o->l/ll" "l->o/ll" "runs: ours | libzmq | ours->lz | lz->ours"
+	for s in $CURVE_SIZES; do
+		n=$(thr_count "$s")
+		[ "$s" -le 1024 ] && [ "$QUICK" != 1 ] && n=$((n / 2)) # CURVE runs at a fraction of NULL's rate
+		ra=() rb=() rc=() rd=()
+		for ((i = 0; i < RUNS; i++)); do
+			ra+=("$(thr "$ours" "$ours" tcp "$s" "$n")")
+			rb+=("$(thr "$theirs" "$theirs" tcp "$s" "$n")")
+			rc+=("$(thr "$theirs" "$ours" tcp "$s" "$n")")
+			rd+=("$(thr "$ours" "$theirs" tcp "$s" "$n")")
+		done
+		ma=$(printf "%s\n" "${ra[@]}" | median)
+		mb=$(printf "%s\n" "${rb[@]}" | median)
+		mc=$(printf "%s\n" "${rc[@]}" | median)
+		md=$(printf "%s\n" "${rd[@]}" | median)
+		printf "%-6s %8s %9s %12s %12s %8s %12s %12s %8s %8s   %s | %s | %s | %s\n" tcp "$s" "$n" "$ma" "$mb" "$(ratio "$ma" "$mb")" \
+			"$mc" "$md" "$(ratio "$mc" "$mb")" "$(ratio "$md" "$mb")" "${ra[*]}" "${rb[*]}" "${rc[*]}" "${rd[*]}"
+	done
+	echo
+	n=$(lat_count)
+	echo "## CURVE one-way latency [us], tcp, $n roundtrips, median of $RUNS (ours/libzmq: lower is better)"
+	printf "%-6s %8s %10s %10s %8s   %s\n" tr size ours libzmq ours/lz "runs: ours | libzmq"
+	for s in $LAT_SIZES; do
+		ra=() rb=()
+		for ((i = 0; i < RUNS; i++)); do
+			ra+=("$(lat "$ours" "$ours" tcp "$s" "$n")")
+			rb+=("$(lat "$theirs" "$theirs" tcp "$s" "$n")")
+		done
+		ma=$(printf "%s\n" "${ra[@]}" | median)
+		mb=$(printf "%s\n" "${rb[@]}" | median)
+		printf "%-6s %8s %10s %10s %8s   %s | %s\n" tcp "$s" "$ma" "$mb" "$(ratio "$ma" "$mb")" "${ra[*]}" "${rb[*]}"
+	done
+	echo
+	CURVE=
 fi
