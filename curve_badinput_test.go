@@ -158,6 +158,26 @@ func TestCurveServerBadClients(t *testing.T) {
 			r.welcome()
 			r.conn.Write(r.initiate(2, func(in *zmtp.CurveInitiate) { in.Cookie = &r2.cookie }))
 		}, zmq.ProtocolCryptographic, nil},
+		{"INITIATE replayed on a new connection", func(r *rawCurve, ep string) {
+			r2 := dialCurve(t, ep, zmq.CurvePublicKey(r.server))
+			defer r2.conn.Close()
+			r2.conn.Write(r2.hello(1))
+			r2.welcome()
+			initiate := r2.initiate(2, nil)
+			r2.conn.Write(initiate)
+			readCommand(t, r2.conn, "READY")
+			r.conn.Write(r.hello(1))
+			r.welcome()
+			r.conn.Write(initiate)
+		}, zmq.ProtocolCryptographic, nil},
+		{"INITIATE from the zero key, its vouch forged for it", func(r *rawCurve, _ string) {
+			// The zero key's shared secret with anyone is zero: sealing
+			// the vouch "to" the zero key uses the very key a server
+			// would open it with, if it let C be the zero point.
+			r.conn.Write(r.hello(1))
+			r.welcome()
+			r.conn.Write(r.initiate(2, func(in *zmtp.CurveInitiate) { in.Client, in.ServerShort = &other, &other }))
+		}, zmq.ProtocolCryptographic, nil},
 		{"vouch for another short-term key", func(r *rawCurve, _ string) {
 			r.conn.Write(r.hello(1))
 			r.welcome()

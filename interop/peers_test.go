@@ -53,6 +53,13 @@ func TestPyZMQPeers(t *testing.T) {
 // (revision byte 0x01).
 func TestJeroMQPeers(t *testing.T) {
 	checkLeaks(t)
+	runPeers(t, jeromq(t))
+}
+
+// jeromq compiles testdata/Peer.java against Debian's JeroMQ and returns
+// the launcher of its peers.
+func jeromq(t *testing.T) launcher {
+	t.Helper()
 	jars, _ := filepath.Glob("/usr/share/java/jeromq*.jar")
 	if len(jars) == 0 {
 		t.Fatal("JeroMQ is missing: no /usr/share/java/jeromq*.jar (install libjeromq-java, see scripts/deps.sh)")
@@ -68,9 +75,9 @@ func TestJeroMQPeers(t *testing.T) {
 		t.Fatalf("javac Peer.java: %v\n%s", err, out)
 	}
 	cp := jars[0] + string(os.PathListSeparator) + classes
-	runPeers(t, func(t *testing.T, args ...string) *peerProc {
+	return func(t *testing.T, args ...string) *peerProc {
 		return startPeer(t, "java", append([]string{"-cp", cp, "Peer"}, args...)...)
-	})
+	}
 }
 
 // runPeers plays every role against the peer, with the peer binding and

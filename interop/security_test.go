@@ -268,3 +268,60 @@ func TestPyZMQCertificates(t *testing.T) {
 		t.Errorf("LoadCertificates found %d certificates; want 3", len(all))
 	}
 }
+
+// TestJeroMQSecured: Debian's JeroMQ (0.3.6) speaks ZMTP 2.0, which has no
+// security mechanisms, so it can talk to our sockets over NULL only (see
+// TestJeroMQPeers). Our PLAIN and CURVE servers, and a NULL server with a
+// ZAP domain, refuse its connections with HANDSHAKE_FAILED_PROTOCOL and
+// deliver nothing from it; our PLAIN and CURVE clients refuse a JeroMQ
+// server the same way, before any credential leaves.
+func TestJeroMQSecured(t *testing.T) {
+	checkLeaks(t)
+	launch := jeromq(t)
+	serverPub, serverSecret, err := zmq.NewCurveKeyPair()
+	must(t, "key pair", err)
+	clientPub, clientSecret, err := zmq.NewCurveKeyPair()
+	must(t, "key pair", err)
+	servers := map[string][]zmq.Option{
+		"PLAIN server":     {zmq.PlainServer(true)},
+		"CURVE server":     {zmq.CurveServer(true), zmq.CurveSecret(serverSecret)},
+		"NULL, ZAP domain": {zmq.ZAPDomain("global"), zmq.ZAPEnforceDomain(true)},
+	}
+	clients := map[string][]zmq.Option{
+		"PLAIN client": {zmq.PlainUsername("admin"), zmq.PlainPassword("s3cret")},
+		"CURVE client": {zmq.CurveServerKey(serverPub), zmq.CurvePublic(clientPub), zmq.CurveSecret(clientSecret)},
+	}
+	refused := func(t *testing.T, m ourMonitor) {
+		t.Helper()
+		ev, ok := m.nextWithin(t, peerTimeout)
+		if !ok || ev.Type != zmq.EventHandshakeFailedProtocol {
+			t.Fatalf("event %v (%v), want HANDSHAKE_FAILED_PROTOCOL", ev, ok)
+		}
+		t.Logf("%v", ev)
+	}
+	for name, opts := range servers {
+		t.Run("ours binds/"+name, func(t *testing.T) {
+			checkLeaks(t)
+			s := newOurs(t, zmq.Pull, opts...)
+			m := monitorOurs(t, s, zmq.EventHandshakeFailedProtocol|zmq.EventHandshakeSucceeded)
+			defer m.m.Close()
+			launch(t, "push", bindOurs(t, s, "tcp"), "connect", "3")
+			refused(t, m)
+			if got, err := s.TryRecv(); !errors.Is(err, zmq.ErrWouldBlock) {
+				t.Fatalf("received %q (%v) from JeroMQ", got.Frames, err)
+			}
+		})
+	}
+	for name, opts := range clients {
+		t.Run("peer binds/"+name, func(t *testing.T) {
+			checkLeaks(t)
+			p := launch(t, "pull", "tcp://127.0.0.1:*", "bind", "3")
+			ep := strings.TrimPrefix(p.line(t, "endpoint "), "endpoint ")
+			s := newOurs(t, zmq.Push, opts...)
+			m := monitorOurs(t, s, zmq.EventHandshakeFailedProtocol|zmq.EventHandshakeSucceeded)
+			defer m.m.Close()
+			must(t, "connect", s.Connect(ep))
+			refused(t, m)
+		})
+	}
+}
