@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: our perf tools (bin/, from `make perf`) against
-# libzmq's (../shared/bench/c, built into bin/libzmq), with libzmq's own
-# command lines. Each measurement alternates ours and libzmq's, RUNS times,
+# libzmq's (perf/c, built against the system's libzmq into bin/libzmq), with
+# libzmq's own command lines. Each measurement alternates ours and libzmq's, RUNS times,
 # and the tables show medians and the ratio ours/libzmq:
 #
 #   thr     throughput over each transport and size; beside tcp and ipc the
-#           plain-stream ceiling (../shared/bench/ceiling: framed bytes
+#           plain-stream ceiling (perf/ceiling: framed bytes
 #           through a buffered TCP or unix socket, no ZeroMQ)
 #   lat     one-way latency (remote_lat/local_lat, inproc_lat), beside tcp
-#           and ipc the latency floor (../shared/bench/latfloor: a plain
+#           and ipc the latency floor (perf/latfloor: a plain
 #           ping-pong, one blocking read and one write per hop); then the
 #           same with both processes pinned to one CPU (taskset), which
 #           takes the cost of waking an idle CPU out of every hop
@@ -16,7 +16,7 @@
 #           libzmq remote_thr -> our local_thr, against libzmq -> libzmq
 #   fanin   4 remote_thr processes into one local_thr, ours and libzmq's
 #   rss     peak RSS of local_thr receiving 64 B messages over tcp
-#   curve   CURVE over tcp (the tools' "curve" argument, the kit's fixed
+#   curve   CURVE over tcp (the tools' "curve" argument, the fixed
 #           keys): throughput ours and libzmq's, the mixed pairs both ways,
 #           and one-way latency
 #
@@ -35,7 +35,6 @@
 set -u
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-shared=$root/../shared/bench
 ours=$root/bin
 theirs=$root/bin/libzmq
 ceiling=$root/bin/ceiling
@@ -60,11 +59,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 # ---- build --------------------------------------------------------------
 
-echo "building our perf tools (make perf), libzmq's and the ceiling..." >&2
+echo "building our perf tools, the ceiling and the floor (make perf), and libzmq's (perf/c)..." >&2
 make -C "$root" --no-print-directory perf >&2 || { echo "make perf failed" >&2; exit 1; }
-"$shared/c/build.sh" "$theirs" >&2 || { echo "building libzmq's tools failed" >&2; exit 1; }
-(cd "$shared/ceiling" && go build -o "$ceiling" .) >&2 || { echo "building the ceiling failed" >&2; exit 1; }
-(cd "$shared/latfloor" && go build -o "$latfloor" .) >&2 || { echo "building the latency floor failed" >&2; exit 1; }
+"$root/perf/c/build.sh" "$theirs" >&2 || { echo "building libzmq's tools failed (scripts/deps.sh installs libzmq3-dev)" >&2; exit 1; }
 if [ -n "$BASE" ] && [ ! -x "$BASE/local_thr" ]; then echo "BASE=$BASE holds no perf tools" >&2; exit 1; fi
 
 # ---- helpers ------------------------------------------------------------

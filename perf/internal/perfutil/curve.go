@@ -7,8 +7,8 @@ import (
 	zmq "github.com/zmq-go/zmq"
 )
 
-// The benchmark kit's fixed CURVE keys (Z85), shared with its C rewrite of
-// libzmq's tools, so that either side of a CURVE pair can be libzmq's.
+// The fixed benchmark CURVE keys (Z85), the same as perf/c's (libzmq's
+// tools), so that either side of a CURVE pair can be libzmq's.
 // Benchmark keys only: they are public.
 const (
 	curveServerPublic = "Yk}C3*rv{o=l1GvL41!*lJrQ9oKLH#m(M*uKDd%o"
@@ -18,7 +18,7 @@ const (
 )
 
 // ArgsCurve is Args for the tools that take libzmq's optional last
-// argument enabling CURVE: "curve" (as the kit's C tools spell it) or a
+// argument enabling CURVE: "curve" (as perf/c spells it) or a
 // non-zero number (as libzmq's perf tools read it with atoi).
 func ArgsCurve(name, usage string, n int) (args []string, curve bool) {
 	if len(os.Args) == n+2 {
@@ -33,7 +33,7 @@ func ArgsCurve(name, usage string, n int) (args []string, curve bool) {
 }
 
 // CurveOptions returns the options of the binding side (the CURVE server)
-// or of the connecting side (its client), with the kit's keys, or none
+// or of the connecting side (its client), with the benchmark keys, or none
 // when curve is false.
 func CurveOptions(curve, server bool) []zmq.Option {
 	if !curve {
