@@ -33,6 +33,8 @@ func (s *Socket) close() {
 	default:
 	}
 	close(s.done)
+	s.pokeReceivers()
+	s.closePollWake()
 	linger := s.opts.linger
 	var eps []*endpoint
 	for _, l := range s.endpoints {

@@ -28,7 +28,11 @@ import (
 //     state (frameReader, under frameReader.mu, which a receiving socket's
 //     inline reads also take: see frameReader.Pull);
 //   - the writer goroutine owns the Batch it writes; the outbound stream
-//     (pipe.Out) is guarded by the socket's mutex;
+//     (pipe.Out) is guarded by the socket's mutex. On REQ and REP a
+//     sender that finds the writer asleep writes its message itself,
+//     without waiting (inlineWrite, pipe.Out.FlushInline): while it does,
+//     it owns the writing side and the writer takes nothing, and what the
+//     socket did not accept is carried over to the writer, first in line;
 //   - the heartbeat's state is guarded by heartbeat.mu, its timer runs the
 //     checks;
 //   - a failure found off the reader (a heartbeat timeout, an inline read's
@@ -37,7 +41,7 @@ import (
 //     the closed connection.
 //
 // Lock order: frameReader.mu, then heartbeat.mu, then Socket.mu, then the
-// leaf locks (a queue's, Socket.actMu, Socket.monMu). Closing a connection
+// leaf locks (a queue's, Socket.actMu, Socket.monMu, Socket.pw.mu). Closing a connection
 // waits for a read in progress, whose callback may take any of the first
 // three: kill is never called with one of them held.
 //
@@ -58,6 +62,13 @@ type engine struct {
 	raw syscall.RawConn // for receivers' reads that must not wait; nil where unsupported
 	sys syscall.RawConn // the socket, where raw access is allowed (see rawConn): the reader goroutine reads it
 	rd  frameReader
+
+	// A sender's inline write (see inlineWrite), bound once so that it
+	// does not allocate.
+	iw    *pipe.Batch
+	iwN   int
+	iwErr error
+	iwFn  func(fd uintptr) bool
 
 	zmtp2 bool // the peer speaks ZMTP 2.0: no commands
 	hb    heartbeat
@@ -197,7 +208,7 @@ func (e *engine) writeLoop() {
 	var bufs net.Buffers // WriteTo consumes it; b.Bufs keeps the batch for Done
 	for {
 		if !e.out.Take(&b) {
-			if e.lingering.Load() {
+			if e.lingering.Load() && !e.out.InlineBusy() {
 				closeWrite(e.conn)
 				// The reader ends when the peer closes its side, or
 				// when finWait has passed.
@@ -233,6 +244,54 @@ func (e *engine) writeLoop() {
 		}
 		e.writes.Add(1)
 	}
+}
+
+// inlineWrite writes a batch from a sender's goroutine without waiting
+// (see pipe.Out.FlushInline), which owns the writing side meanwhile. It
+// reports whether the batch went whole; if not, the rest is left in it
+// for the writer goroutine. A failed write closes the connection, as the
+// writer's does, and the batch is dropped with it.
+func (e *engine) inlineWrite(b *pipe.Batch) bool {
+	if e.iwFn == nil {
+		e.iwFn = e.writeNow
+	}
+	e.iw, e.iwN, e.iwErr = b, 0, nil
+	if err := e.sys.Write(e.iwFn); err != nil && e.iwErr == nil {
+		e.iwErr = err
+	}
+	e.iw = nil
+	if e.iwErr != nil {
+		b.Done()
+		e.conn.Close()
+		return true
+	}
+	e.writes.Add(1)
+	if len(b.Bufs) == 0 {
+		b.Done()
+		return true
+	}
+	return false
+}
+
+// writeNow writes what the socket takes at once of e.iw, in order.
+func (e *engine) writeNow(fd uintptr) bool {
+	b := e.iw
+	for len(b.Bufs) > 0 {
+		first := len(b.Bufs[0])
+		n, again, err := writeFD(fd, b.Bufs[0])
+		if err != nil {
+			e.iwErr = err
+			break
+		}
+		if again {
+			break
+		}
+		b.Advance(n)
+		if n < first {
+			break // the socket's buffer is full
+		}
+	}
+	return true
 }
 
 func closeWrite(c net.Conn) {

@@ -48,7 +48,7 @@ func pullStages(s *Socket) {
 		}
 	}
 	s.mu.Unlock()
-	pulled(stages)
+	pulled(stages, false, false)
 }
 
 // QueuedIn returns the number of inbound messages queued over all pipes,
@@ -108,3 +108,7 @@ func SetLingerStallForTest(d time.Duration) (restore func()) {
 func WaitersForTest(s *Socket) (recv, send int32) {
 	return s.recvWaiters.Load(), s.sendWaiters.Load()
 }
+
+// PollWaitsForTest returns how many times receives have waited in
+// poll(2) (see pollwait.go).
+func PollWaitsForTest() int64 { return pollWaits.Load() }

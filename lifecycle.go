@@ -182,7 +182,19 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 		e.raw = e.sys
 		s.inline = append(s.inline, &e.rd)
 	}
+	if (s.typ == Req || s.typ == Rep) && e.sys != nil && e.curve == nil {
+		// Lockstep sockets write from the sender (see inlineWrite).
+		out := e.out
+		out.SetInline(e.inlineWrite, func() bool {
+			if !s.deferFlush {
+				return false
+			}
+			s.flushOut = out
+			return true
+		})
+	}
 	s.startJanitor()
+	s.pokeReceivers() // a receive waiting in poll(2) takes the connection in
 	s.mu.Unlock()
 	ep.established.Store(true)
 	s.emitConn(EventHandshakeSucceeded, ep.name, conn, 0, nil)
@@ -204,8 +216,10 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 
 	s.mu.Lock()
 	p.eng = nil
+	e.out.SetInline(nil, nil)
 	if e.raw != nil {
 		s.inline = slices.DeleteFunc(s.inline, func(r *frameReader) bool { return r == &e.rd })
+		s.pokeReceivers() // a receive waiting in poll(2) lets go of it
 	}
 	p.in.SetCallbacks(func() { s.activateIn(p) }, nil)
 	if ep.persistent != p || s.closed || endsForGood(err) {

@@ -14,5 +14,7 @@ func readFD(uintptr, []byte) (int, bool, error) { panic("zmq: no raw reads on th
 
 func readable(uintptr) bool { panic("zmq: no raw reads on this platform") }
 
+func writeFD(uintptr, []byte) (int, bool, error) { panic("zmq: no raw writes on this platform") }
+
 // pendingInput reports false: without raw access there is no peeking.
 func pendingInput(syscall.RawConn) bool { return false }

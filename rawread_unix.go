@@ -54,6 +54,24 @@ func readFD(fd uintptr, b []byte) (n int, again bool, err error) {
 	return n, false, nil
 }
 
+// writeFD writes once to a non-blocking socket. again reports that it took
+// nothing: its buffer is full.
+func writeFD(fd uintptr, b []byte) (n int, again bool, err error) {
+	for {
+		n, err = syscall.Write(int(fd), b)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err == syscall.EAGAIN {
+		return 0, true, nil
+	}
+	if err != nil {
+		return 0, false, &net.OpError{Op: "write", Net: "raw", Err: err}
+	}
+	return n, false, nil
+}
+
 // readable reports whether a read from the non-blocking socket would
 // return at once (bytes, the end of the stream or an error), without
 // taking anything.

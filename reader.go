@@ -58,6 +58,12 @@ type frameReader struct {
 	lastPull atomic.Int64 // monotonic time of the last inline read that queued messages
 	wake     chan struct{}
 
+	// For receives that wait in poll(2) (see pollwait.go): the socket's
+	// descriptor plus one (0: not known yet), and whether the connection
+	// ended or failed, so that polling it would only spin.
+	fd     atomic.Int64
+	noPoll atomic.Bool
+
 	// reads counts the reads that returned bytes, by either driver: the
 	// heartbeat's sign of life, and how trim knows a connection is idle.
 	reads     atomic.Uint64
@@ -221,11 +227,27 @@ func (r *frameReader) trimmed() bool { return r.c == nil && r.large == nil }
 // whether whole messages were queued. It gives way when the reader
 // goroutine is busy; the end of the stream and errors are left for that
 // goroutine to find. The caller holds no socket lock.
-func (r *frameReader) Pull() bool {
+func (r *frameReader) Pull() bool { return r.pull(false, false) == pullGot }
+
+// pullResult is what a pull found.
+type pullResult int
+
+const (
+	pullGot       pullResult = iota // whole messages, queued
+	pullEmpty                       // nothing in the socket (or not read: the back-off)
+	pullBusy                        // the reader goroutine has the connection in hand, or it ended
+	pullContended                   // the reader goroutine was reading: it queues what it read
+)
+
+// pull is Pull for a receive that may wait in poll(2) next. quiet leaves
+// the reader goroutine standing by when the socket holds nothing (the
+// receive watches the socket itself); force skips the back-off of reads
+// that found nothing (poll(2) said something is there).
+func (r *frameReader) pull(quiet, force bool) pullResult {
 	if !r.mu.TryLock() {
-		return false
+		return pullContended
 	}
-	got := r.pullLocked()
+	got := r.pullLocked(quiet, force)
 	failed := r.failed
 	r.mu.Unlock()
 	if failed != nil {
@@ -236,17 +258,18 @@ func (r *frameReader) Pull() bool {
 	return got
 }
 
-// pullLocked is Pull with mu held.
-func (r *frameReader) pullLocked() bool {
+// pullLocked is pull with mu held.
+func (r *frameReader) pullLocked(quiet, force bool) pullResult {
 	e := r.e
 	if r.done || r.failed != nil || e.lingering.Load() {
-		return false
+		r.noPoll.Store(true)
+		return pullBusy
 	}
 	if r.large != nil {
 		// The reader goroutine finishes a large body: a receive would
 		// only take turns with it for pieces of one message.
 		signal(r.wake)
-		return false
+		return pullBusy
 	}
 	var msgs int
 	var derr error
@@ -255,13 +278,15 @@ func (r *frameReader) pullLocked() bool {
 		msgs, derr = r.decode()
 	}
 	if msgs == 0 && derr == nil {
-		if r.dry > 0 {
+		if r.dry > 0 && !force {
 			// Reads that found nothing back off: a receiver that waits
 			// for each reply (REQ, REP) would pay a failed system call
 			// per message.
 			if r.skip++; r.skip < 1<<min(r.dry, maxDryShift) {
-				signal(r.wake)
-				return false
+				if !quiet {
+					signal(r.wake)
+				}
+				return pullEmpty
 			}
 			r.skip = 0
 		}
@@ -274,26 +299,33 @@ func (r *frameReader) pullLocked() bool {
 		if cerr != nil || n == 0 || err != nil {
 			// Nothing there (or the end, or an error): the reader
 			// goroutine takes over, and wakes the receiver when bytes
-			// arrive.
+			// arrive; a quiet receive watches the socket itself.
 			r.dry++
-			signal(r.wake)
-			return false
+			if cerr != nil || err != nil {
+				r.noPoll.Store(true)
+				signal(r.wake)
+				return pullBusy
+			}
+			if !quiet {
+				signal(r.wake)
+			}
+			return pullEmpty
 		}
 		r.dry = 0
 		msgs, derr = r.advance(n)
 	}
 	if derr != nil {
 		r.failed = derr
-		return false
+		return pullBusy
 	}
 	if msgs == 0 {
 		// Part of a message: the receiver waits for the rest, and the
 		// reader goroutine reads it.
 		signal(r.wake)
-		return false
+		return pullBusy
 	}
 	r.lastPull.Store(monotime())
-	return true
+	return pullGot
 }
 
 // target returns where the next read goes: the rest of a large body, or
@@ -568,3 +600,23 @@ func (r *frameReader) command(body []byte) error {
 	}
 	return nil
 }
+
+// pollFD returns the connection's socket for a receive to poll, or -1 if
+// it should not: the connection lingers, ended or failed.
+func (r *frameReader) pollFD() int {
+	if r.e.raw == nil || r.noPoll.Load() || r.e.lingering.Load() {
+		return -1
+	}
+	if v := r.fd.Load(); v != 0 {
+		return int(v - 1)
+	}
+	fd := -1
+	if r.e.raw.Control(func(v uintptr) { fd = int(v) }) != nil || fd < 0 {
+		return -1
+	}
+	r.fd.Store(int64(fd) + 1)
+	return fd
+}
+
+// wakeReader wakes the reader goroutine from standing by.
+func (r *frameReader) wakeReader() { signal(r.wake) }

@@ -72,6 +72,14 @@ type Socket struct {
 
 	recvWaiters atomic.Int32
 	sendWaiters atomic.Int32
+	pw          pollWake // for receives that wait in poll(2); see pollwait.go
+
+	// A send on a socket that sends in lockstep (REQ, REP) leaves its
+	// connection's writer asleep and writes itself, after it let go of mu
+	// (see pipe.Out.FlushInline): deferFlush is set during the pattern's
+	// send, and flushOut is the stream it pushed to.
+	deferFlush bool
+	flushOut   *pipe.Out
 
 	wg        sync.WaitGroup // goroutines the socket started
 	closeOnce sync.Once
@@ -161,6 +169,7 @@ func (s *Socket) activateIn(p *peerPipe) {
 	s.actMu.Unlock()
 	s.actAny.Store(true)
 	signal(s.readable)
+	s.pokeReceivers()
 }
 
 func (s *Socket) activateOut(p *peerPipe) {
@@ -223,15 +232,23 @@ func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
 	if len(m.Frames) == 0 {
 		return fmt.Errorf("%w: message without frames", ErrInvalid)
 	}
-	return s.do(ctx, block, false, s.writable, &s.sendWaiters, func() error {
+	var flush *pipe.Out
+	err := s.do(ctx, block, false, s.writable, &s.sendWaiters, func() error {
 		// The pattern works on a socket-owned copy so that m, which the
 		// interface call would otherwise make escape, stays on the stack.
 		s.sendMsg = *m
+		s.deferFlush = true
 		err := s.pat.send(&s.sendMsg)
+		s.deferFlush = false
+		flush, s.flushOut = s.flushOut, nil
 		*m = s.sendMsg
 		s.sendMsg = Msg{}
 		return err
 	})
+	if flush != nil {
+		flush.FlushInline()
+	}
+	return err
 }
 
 // Recv receives the next whole message, blocking until one arrives or ctx
@@ -300,7 +317,7 @@ func (s *Socket) do(ctx context.Context, block, pull bool, c chan struct{}, wait
 	if err != errAgain && len(s.starved) == 0 {
 		s.mu.Unlock()
 		if err == nil && waiters.Load() > 0 {
-			signal(c)
+			s.signalWaiters(c)
 		}
 		return err
 	}
@@ -317,11 +334,14 @@ func (s *Socket) doMore(ctx context.Context, block, pull bool, c chan struct{}, 
 			waiters.Add(-1)
 		}
 	}()
+	polled := false // the last wait was in poll(2), which returned
 	for {
 		var buf [2 * maxInline]pipe.Puller
 		pullers := buf[:0]
+		poll := false
 		if err == errAgain && pull {
 			pullers = s.pullers(pullers)
+			poll = block && s.pollable(ctx)
 		} else if len(s.starved) > 0 {
 			// A receive that succeeded found some queues empty: let
 			// their senders' stages be taken now, or fair queuing would
@@ -330,13 +350,15 @@ func (s *Socket) doMore(ctx context.Context, block, pull bool, c chan struct{}, 
 		}
 		s.mu.Unlock()
 		if err != errAgain {
-			pulled(pullers)
+			pulled(pullers, false, false)
 			if err == nil && waiters.Load() > 0 {
-				signal(c)
+				s.signalWaiters(c)
 			}
 			return err
 		}
-		if !pulled(pullers) {
+		got, empty := pulled(pullers, poll, polled)
+		polled = false
+		if !got {
 			if !block {
 				return ErrWouldBlock
 			}
@@ -344,8 +366,26 @@ func (s *Socket) doMore(ctx context.Context, block, pull bool, c chan struct{}, 
 				waiting = true
 				waiters.Add(1)
 			}
-			if err := s.wait(ctx, c); err != nil {
-				return err
+			if poll && !empty {
+				wakeReaders(pullers)
+				poll = false
+			}
+			handled := false
+			if poll {
+				var err error
+				handled, polled, err = s.pollWait(ctx, c)
+				if err != nil {
+					return err
+				}
+				if !handled {
+					// The quiet pulls left the readers standing by.
+					wakeReaders(pullers)
+				}
+			}
+			if !handled {
+				if err := s.wait(ctx, c); err != nil {
+					return err
+				}
 			}
 		}
 		s.mu.Lock()
@@ -386,15 +426,50 @@ func (s *Socket) takeStarved(dst []pipe.Puller) []pipe.Puller {
 	return dst
 }
 
-// pulled pulls from each and reports whether any messages arrived.
-func pulled(pullers []pipe.Puller) bool {
-	got := false
+// pulled pulls from each and reports whether any messages arrived. quiet
+// and force are frameReader.pull's, for a receive that may wait in
+// poll(2); empty reports that every connection was found empty, so that
+// polling them would wait for their next bytes, not spin on bytes their
+// reader goroutines are busy with.
+func pulled(pullers []pipe.Puller, quiet, force bool) (got, empty bool) {
+	empty = true
 	for _, p := range pullers {
-		if p.Pull() {
+		if r, isReader := p.(*frameReader); isReader {
+			switch r.pull(quiet, force) {
+			case pullGot:
+				got = true
+			case pullBusy:
+				empty = false
+			case pullContended:
+				// The reader goroutine reads what is there and pokes;
+				// after a wait in poll(2) that found only that, wait
+				// for its poke on the channel rather than spin.
+				if force {
+					empty = false
+				}
+			}
+		} else if p.Pull() {
 			got = true
 		}
 	}
-	return got
+	return got, empty
+}
+
+// wakeReaders wakes the connection readers among pullers from standing by.
+func wakeReaders(pullers []pipe.Puller) {
+	for _, p := range pullers {
+		if r, ok := p.(*frameReader); ok {
+			r.wakeReader()
+		}
+	}
+}
+
+// signalWaiters hands the turn to the next waiting call of c's kind.
+func (s *Socket) signalWaiters(c chan struct{}) {
+	signal(c)
+	if c == s.readable {
+		s.pokeReceivers()
+	}
 }
 
 func (s *Socket) wait(ctx context.Context, c chan struct{}) error {

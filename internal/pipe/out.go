@@ -45,7 +45,65 @@ type Out struct {
 	idle     bool          // the writer waits for data
 	wake     chan struct{} // wakes the writer
 	onSpace  func()
+
+	// Inline writes (see SetInline). While inlineBusy a sender owns the
+	// writing side: the writer must not write. A batch the sender could
+	// not write whole is carried over to the writer, which writes it
+	// before anything taken later.
+	inline       func(*Batch) bool
+	onDefer      func() bool
+	inlineBusy   bool
+	carry        bool
+	writerWanted bool // the writer woke while a sender wrote
+	ib           Batch
 }
+
+// SetInline lets a sender write what it pushed on its own goroutine (see
+// FlushInline), with w, which writes what it can without waiting and
+// reports whether it wrote the whole batch (then it has called its Done).
+// A push that would wake the writer asks onDefer whether the sender will
+// call FlushInline instead. nil turns it off. The caller holds the mutex.
+func (o *Out) SetInline(w func(*Batch) bool, onDefer func() bool) {
+	o.inline, o.onDefer = w, onDefer
+}
+
+// FlushInline writes what is pending on the caller's goroutine, if the
+// writer is asleep and nobody else writes; otherwise it leaves the bytes
+// to whoever writes, waking the writer if nobody would. What the
+// connection does not take at once is handed to the writer. The caller
+// does not hold the mutex.
+func (o *Out) FlushInline() {
+	o.mu.Lock()
+	if !o.idle || o.inlineBusy || o.empty() || o.inline == nil {
+		if o.idle && !o.inlineBusy && !o.empty() {
+			o.wakeNow()
+		}
+		o.mu.Unlock()
+		return
+	}
+	w := o.inline
+	o.inlineBusy = true
+	o.take(&o.ib)
+	o.mu.Unlock()
+	whole := w(&o.ib)
+	o.mu.Lock()
+	o.inlineBusy = false
+	o.carry = !whole
+	if o.carry || !o.empty() || o.writerWanted {
+		o.writerWanted = false
+		o.wakeNow()
+	}
+	o.mu.Unlock()
+}
+
+// InlineBusy reports whether a sender is writing.
+func (o *Out) InlineBusy() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.inlineBusy
+}
+
+func (o *Out) empty() bool { return len(o.buf) == 0 && len(o.segs) == 0 }
 
 // RefThreshold is the body size from which frames are queued by reference.
 const RefThreshold = 32 << 10
@@ -176,6 +234,16 @@ func (o *Out) PushCommandLocked(frame []byte) bool {
 }
 
 func (o *Out) wakeWriter() {
+	if !o.idle || o.inlineBusy {
+		return // the writer, or the sender writing, takes the bytes
+	}
+	if o.inline != nil && o.onDefer != nil && o.onDefer() {
+		return // the sender writes them (FlushInline)
+	}
+	o.wakeNow()
+}
+
+func (o *Out) wakeNow() {
 	if o.idle {
 		o.idle = false
 		select {
@@ -247,11 +315,30 @@ type Batch struct {
 // the writer then waits on [Out.Wake].
 func (o *Out) Take(b *Batch) bool {
 	o.mu.Lock()
-	if len(o.buf) == 0 && len(o.segs) == 0 {
+	if o.carry {
+		// What a sender could not write whole comes first.
+		*b, o.ib = o.ib, *b
+		o.carry = false
+		o.mu.Unlock()
+		return true
+	}
+	if o.inlineBusy {
+		o.idle, o.writerWanted = true, true
+		o.mu.Unlock()
+		return false
+	}
+	if o.empty() {
 		o.idle = true
 		o.mu.Unlock()
 		return false
 	}
+	o.take(b)
+	o.mu.Unlock()
+	return true
+}
+
+// take is Take with the mutex held and bytes pending.
+func (o *Out) take(b *Batch) {
 	b.Bufs = append(b.Bufs, o.segs...)
 	if len(o.buf) > o.segStart {
 		b.Bufs = append(b.Bufs, o.buf[o.segStart:])
@@ -279,8 +366,6 @@ func (o *Out) Take(b *Batch) bool {
 	o.refs = o.refs[:0]
 	o.msgs = 0
 	o.signalSpace()
-	o.mu.Unlock()
-	return true
 }
 
 func (o *Out) signalSpace() {
@@ -290,6 +375,22 @@ func (o *Out) signalSpace() {
 			o.onSpace()
 		}
 	}
+}
+
+// Advance drops the first n bytes of the batch, which were written,
+// keeping the list's capacity.
+func (b *Batch) Advance(n int) {
+	i := 0
+	for i < len(b.Bufs) && n >= len(b.Bufs[i]) {
+		n -= len(b.Bufs[i])
+		i++
+	}
+	if i < len(b.Bufs) {
+		b.Bufs[i] = b.Bufs[i][n:]
+	}
+	k := copy(b.Bufs, b.Bufs[i:])
+	clear(b.Bufs[k:])
+	b.Bufs = b.Bufs[:k]
 }
 
 // Done releases what the batch referenced after it was written (or
@@ -324,6 +425,9 @@ func (b *Batch) Trim() {
 func (o *Out) Trim() {
 	if len(o.buf) == 0 && len(o.segs) == 0 && cap(o.buf) > maxIdleBuffer {
 		o.buf = nil
+	}
+	if !o.inlineBusy && !o.carry {
+		o.ib.Trim()
 	}
 }
 
