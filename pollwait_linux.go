@@ -5,6 +5,7 @@ package zmq
 import (
 	"context"
 	"encoding/binary"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -27,10 +28,12 @@ type pollWake struct {
 }
 
 // pollable reports whether a receive that found nothing may wait in
-// poll(2). s.mu is held.
+// poll(2). s.mu is held. With one P there is no idle processor for a
+// hand-off to wake, and waiting on the channel costs less (measured with
+// both processes on one CPU, where GOMAXPROCS is 1).
 func (s *Socket) pollable(ctx context.Context) bool {
 	n := len(s.inline)
-	return n > 0 && n <= maxPolled && !s.closed && pollers.Load() < maxPollers
+	return n > 0 && n <= maxPolled && !s.closed && pollers.Load() < maxPollers && runtime.GOMAXPROCS(0) > 1
 }
 
 // pollWait waits as wait does, in poll(2) on the connections a receive
