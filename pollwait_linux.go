@@ -82,6 +82,14 @@ func (s *Socket) pollWait(ctx context.Context, c chan struct{}) (handled, polled
 		stop := context.AfterFunc(ctx, s.pokeReceivers)
 		defer stop()
 	}
+	// A goroutine this one readied (a connection's writer, woken by a
+	// send just before this receive) waits on this P, which poll(2) is
+	// about to hold in a system call until the scheduler takes it back:
+	// let it run first.
+	runtime.Gosched()
+	if done, err := s.waitDone(ctx, c); done {
+		return true, false, err
+	}
 	pollWaits.Add(1)
 	for {
 		if _, err := unix.Poll(fds[:n], -1); err != unix.EINTR {
