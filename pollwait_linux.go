@@ -4,9 +4,7 @@ package zmq
 
 import (
 	"context"
-	"encoding/binary"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -20,12 +18,37 @@ import (
 // come from any goroutine, some holding another socket's mutex.
 type pollWake struct {
 	mu      sync.Mutex
-	active  []int // the eventfds of the receives in poll(2) now
-	free    []int // eventfds to reuse
-	closed  bool  // the socket closed: descriptors are closed when let go
-	failed  bool  // no eventfd could be had: receives wait on the channel
+	active  []*poller // the receives in poll(2) now
+	free    []*poller // to reuse
+	closed  bool      // the socket closed: descriptors are closed when let go
+	failed  bool      // no eventfd could be had: receives wait on the channel
 	waiting atomic.Int32
+
+	// The contexts whose end pokes the receives (see watch), kept across
+	// waits, so that receives that reuse a context do not register a
+	// callback for every wait.
+	watches []*ctxWatch
+	poke    func()
 }
+
+// ctxWatch is one context's callback, and how many waiting receives
+// count on it.
+type ctxWatch struct {
+	done  <-chan struct{}
+	stop  func() bool
+	users int
+}
+
+// poller is one waiting receive's eventfd and poll(2) arguments, kept
+// for the next wait so that waiting allocates nothing.
+type poller struct {
+	efd int
+	fds [maxPolled + 1]unix.PollFd
+	buf [8]byte
+}
+
+// pokeValue is what a poke adds to an eventfd: any value above zero.
+var pokeValue = [8]byte{1, 1, 1, 1, 1, 1, 1, 0}
 
 // pollable reports whether a receive that found nothing may wait in
 // poll(2). s.mu is held. With one P there is no idle processor for a
@@ -50,27 +73,26 @@ func (s *Socket) pollWait(ctx context.Context, c chan struct{}) (handled, polled
 	}
 	defer pollers.Add(-1)
 
-	var fds [maxPolled + 1]unix.PollFd
+	p, ok := s.pw.take()
+	if !ok {
+		return false, false, nil
+	}
+	defer s.pw.release(p)
 	n := 0
 	s.mu.Lock()
 	if !s.closed && len(s.inline) <= maxPolled {
 		for _, r := range s.inline {
 			if fd := r.pollFD(); fd >= 0 {
-				fds[n] = unix.PollFd{Fd: int32(fd), Events: unix.POLLIN}
+				p.fds[n] = unix.PollFd{Fd: int32(fd), Events: unix.POLLIN}
 				n++
 			}
 		}
 	}
 	s.mu.Unlock()
-	wfd, ok := s.pw.take()
-	if !ok {
-		return false, false, nil
-	}
-	defer s.pw.release(wfd)
 	if n == 0 {
 		return false, false, nil
 	}
-	fds[n] = unix.PollFd{Fd: int32(wfd), Events: unix.POLLIN}
+	p.fds[n] = unix.PollFd{Fd: int32(p.efd), Events: unix.POLLIN}
 	n++
 
 	// What happened before the wait was registered was signalled on the
@@ -79,20 +101,22 @@ func (s *Socket) pollWait(ctx context.Context, c chan struct{}) (handled, polled
 		return true, false, err
 	}
 	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, s.pokeReceivers)
-		defer stop()
+		cw := s.pw.watch(ctx, s)
+		defer s.pw.unwatch(cw)
 	}
-	// A goroutine this one readied (a connection's writer, woken by a
-	// send just before this receive) waits on this P, which poll(2) is
-	// about to hold in a system call until the scheduler takes it back:
-	// let it run first.
-	runtime.Gosched()
-	if done, err := s.waitDone(ctx, c); done {
-		return true, false, err
+	// A connection's writer that a send just woke waits on this P, which
+	// poll(2) is about to hold in a system call until the scheduler takes
+	// it back: let it run first. (Yielding wakes an idle P's thread, the
+	// very cost poll(2) saves, so only then.)
+	if s.sendWoke.Swap(false) {
+		runtime.Gosched()
+		if done, err := s.waitDone(ctx, c); done {
+			return true, false, err
+		}
 	}
 	pollWaits.Add(1)
 	for {
-		if _, err := unix.Poll(fds[:n], -1); err != unix.EINTR {
+		if _, err := unix.Poll(p.fds[:n], -1); err != unix.EINTR {
 			break
 		}
 	}
@@ -122,12 +146,48 @@ func (s *Socket) pokeReceivers() {
 	if w.waiting.Load() == 0 {
 		return
 	}
-	var one [8]byte
-	binary.NativeEndian.PutUint64(one[:], 1)
 	w.mu.Lock()
-	for _, fd := range w.active {
-		unix.Write(fd, one[:])
+	for _, p := range w.active {
+		unix.Write(p.efd, pokeValue[:])
 	}
+	w.mu.Unlock()
+}
+
+// watch makes the end of ctx poke the receives, for as long as a receive
+// counts on it (until unwatch). Contexts are told apart by their Done
+// channels: two with the same one end together. A callback nobody counts
+// on is kept until a receive with another context needs its place.
+func (w *pollWake) watch(ctx context.Context, s *Socket) *ctxWatch {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var spare *ctxWatch
+	for _, cw := range w.watches {
+		if cw.done == ctx.Done() {
+			cw.users++
+			return cw
+		}
+		if cw.users == 0 && spare == nil {
+			spare = cw
+		}
+	}
+	if spare == nil {
+		spare = &ctxWatch{}
+		w.watches = append(w.watches, spare)
+	} else if spare.stop != nil {
+		spare.stop()
+	}
+	if w.poke == nil {
+		w.poke = s.pokeReceivers
+	}
+	spare.done, spare.users = ctx.Done(), 1
+	spare.stop = context.AfterFunc(ctx, w.poke)
+	return spare
+}
+
+// unwatch ends a receive's use of cw.
+func (w *pollWake) unwatch(cw *ctxWatch) {
+	w.mu.Lock()
+	cw.users--
 	w.mu.Unlock()
 }
 
@@ -137,48 +197,59 @@ func (s *Socket) closePollWake() {
 	w := &s.pw
 	w.mu.Lock()
 	w.closed = true
-	for _, fd := range w.free {
-		unix.Close(fd)
+	for _, cw := range w.watches {
+		cw.stop()
+	}
+	w.watches = nil
+	for _, p := range w.free {
+		unix.Close(p.efd)
 	}
 	w.free = nil
 	w.mu.Unlock()
 }
 
-// take returns an eventfd for a receive about to poll, registered for
-// pokes from now on; release lets it go.
-func (w *pollWake) take() (int, bool) {
+// take returns a poller for a receive about to poll, its eventfd
+// registered for pokes from now on; release lets it go.
+func (w *pollWake) take() (*poller, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed || w.failed {
-		return 0, false
+		return nil, false
 	}
-	var fd int
+	var p *poller
 	if n := len(w.free); n > 0 {
-		fd, w.free = w.free[n-1], w.free[:n-1]
+		p, w.free = w.free[n-1], w.free[:n-1]
 	} else {
-		var err error
-		if fd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
+		fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+		if err != nil {
 			w.failed = true
-			return 0, false
+			return nil, false
 		}
+		p = &poller{efd: fd}
 	}
-	w.active = append(w.active, fd)
+	w.active = append(w.active, p)
 	w.waiting.Store(int32(len(w.active)))
-	return fd, true
+	return p, true
 }
 
-// release unregisters fd, drains it, and keeps it for the next receive
-// (or closes it, once the socket is closed).
-func (w *pollWake) release(fd int) {
+// release unregisters p, drains its eventfd, and keeps it for the next
+// receive (or closes it, once the socket is closed).
+func (w *pollWake) release(p *poller) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.active = slices.DeleteFunc(w.active, func(a int) bool { return a == fd })
+	for i, a := range w.active {
+		if a == p {
+			last := len(w.active) - 1
+			w.active[i], w.active[last] = w.active[last], nil
+			w.active = w.active[:last]
+			break
+		}
+	}
 	w.waiting.Store(int32(len(w.active)))
-	var b [8]byte
-	unix.Read(fd, b[:])
+	unix.Read(p.efd, p.buf[:])
 	if w.closed {
-		unix.Close(fd)
+		unix.Close(p.efd)
 		return
 	}
-	w.free = append(w.free, fd)
+	w.free = append(w.free, p)
 }

@@ -295,3 +295,46 @@ func TestInlineSendThenClose(t *testing.T) {
 	}
 	<-closed
 }
+
+// Receives that wait in poll(2) with contexts of their own each notice
+// their own context's end, whether a context is used for one receive or
+// reused for many, and another's end does not disturb them.
+func TestPollWaitContexts(t *testing.T) {
+	checkLeaks(t)
+	push, pull := pushPull(t, "tcp")
+	send(t, push, "first")
+	expect(t, pull, "first")
+
+	reused, cancelReused := context.WithCancel(context.Background())
+	defer cancelReused()
+	for i := range 3 {
+		res := recvInBackground(t, pull, reused)
+		send(t, push, fmt.Sprint(i))
+		if r := result(t, res); r.err != nil || string(r.m.Frames[0]) != fmt.Sprint(i) {
+			t.Fatalf("receive %d with the reused context: %q, %v", i, r.m.Frames, r.err)
+		}
+	}
+
+	a, cancelA := context.WithCancel(context.Background())
+	defer cancelA()
+	resA := make(chan recvResult, 1)
+	go func() {
+		m, err := pull.Recv(a)
+		resA <- recvResult{m, err}
+	}()
+	waitBlocked(t, pull, 1, 0)
+	resB := make(chan recvResult, 1)
+	go func() {
+		m, err := pull.Recv(reused)
+		resB <- recvResult{m, err}
+	}()
+	waitBlocked(t, pull, 2, 0)
+	cancelA()
+	if r := result(t, resA); !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("the receive whose context ended returned %q, %v", r.m.Frames, r.err)
+	}
+	cancelReused()
+	if r := result(t, resB); !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("the receive with the reused context returned %q, %v", r.m.Frames, r.err)
+	}
+}

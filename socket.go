@@ -80,6 +80,7 @@ type Socket struct {
 	// send, and flushOut is the stream it pushed to.
 	deferFlush bool
 	flushOut   *pipe.Out
+	sendWoke   atomic.Bool // a send since the last receive may have woken a writer
 
 	wg        sync.WaitGroup // goroutines the socket started
 	closeOnce sync.Once
@@ -247,6 +248,8 @@ func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
 	})
 	if flush != nil {
 		flush.FlushInline()
+	} else if err == nil && !s.sendWoke.Load() {
+		s.sendWoke.Store(true) // see pollWait
 	}
 	return err
 }
