@@ -19,17 +19,24 @@ type recvResult struct {
 	err error
 }
 
+// startRecv starts a receive on s and returns where its result will
+// arrive.
+func startRecv(s *zmq.Socket, ctx context.Context) <-chan recvResult {
+	res := make(chan recvResult, 1)
+	go func() {
+		m, err := s.Recv(ctx)
+		res <- recvResult{m, err}
+	}()
+	return res
+}
+
 // recvInBackground starts a receive on s and returns where its result
 // will arrive, once the receive waits: on Linux with more than one P, in
 // poll(2) (pollwait.go).
 func recvInBackground(t *testing.T, s *zmq.Socket, ctx context.Context) <-chan recvResult {
 	t.Helper()
 	before := zmq.PollWaitsForTest()
-	res := make(chan recvResult, 1)
-	go func() {
-		m, err := s.Recv(ctx)
-		res <- recvResult{m, err}
-	}()
+	res := startRecv(s, ctx)
 	waitBlocked(t, s, 1, 0)
 	if runtime.GOOS == "linux" && runtime.GOMAXPROCS(0) > 1 { // see pollable
 		eventually(t, "a receive waiting in poll(2)", func() bool { return zmq.PollWaitsForTest() > before })
@@ -148,20 +155,17 @@ func TestPollWaitManyReceivers(t *testing.T) {
 	send(t, push, "first")
 	expect(t, pull, "first")
 	const n = 3
-	res := make(chan recvResult, n)
-	for range n {
-		go func() {
-			m, err := pull.Recv(tctx(t))
-			res <- recvResult{m, err}
-		}()
+	res := make([]<-chan recvResult, n)
+	for i := range n {
+		res[i] = startRecv(pull, tctx(t))
 	}
 	waitBlocked(t, pull, n, 0)
 	for i := range n {
 		send(t, push, fmt.Sprint(i))
 	}
 	seen := map[string]bool{}
-	for range n {
-		r := result(t, res)
+	for i := range n {
+		r := result(t, res[i])
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
@@ -184,13 +188,8 @@ func TestPollWaitBeyondTheCap(t *testing.T) {
 		send(t, push, "first")
 		expect(t, pull, "first")
 		pushes[i] = push
-		ch := make(chan recvResult, 1)
-		go func() {
-			m, err := pull.Recv(tctx(t))
-			ch <- recvResult{m, err}
-		}()
+		res[i] = startRecv(pull, tctx(t))
 		waitBlocked(t, pull, 1, 0)
-		res[i] = ch
 	}
 	for i, push := range pushes {
 		send(t, push, fmt.Sprint("to ", i))
@@ -317,17 +316,9 @@ func TestPollWaitContexts(t *testing.T) {
 
 	a, cancelA := context.WithCancel(context.Background())
 	defer cancelA()
-	resA := make(chan recvResult, 1)
-	go func() {
-		m, err := pull.Recv(a)
-		resA <- recvResult{m, err}
-	}()
+	resA := startRecv(pull, a)
 	waitBlocked(t, pull, 1, 0)
-	resB := make(chan recvResult, 1)
-	go func() {
-		m, err := pull.Recv(reused)
-		resB <- recvResult{m, err}
-	}()
+	resB := startRecv(pull, reused)
 	waitBlocked(t, pull, 2, 0)
 	cancelA()
 	if r := result(t, resA); !errors.Is(r.err, context.Canceled) {

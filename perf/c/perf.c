@@ -82,17 +82,24 @@ static void send_size(void *s, size_t size)
         fail("zmq_msg_send");
 }
 
+/* recv_into receives one message into m, initialised, and checks its
+ * size. */
+static void recv_into(void *s, zmq_msg_t *m, size_t size)
+{
+    zmq_msg_init(m);
+    if (zmq_msg_recv(m, s, 0) < 0)
+        fail("zmq_msg_recv");
+    if (zmq_msg_size(m) != size) {
+        fprintf(stderr, "%s: message of %zu bytes, want %zu\n", tool, zmq_msg_size(m), size);
+        exit(1);
+    }
+}
+
 /* recv_size receives one message and checks its size. */
 static void recv_size(void *s, size_t size)
 {
     zmq_msg_t m;
-    zmq_msg_init(&m);
-    if (zmq_msg_recv(&m, s, 0) < 0)
-        fail("zmq_msg_recv");
-    if (zmq_msg_size(&m) != size) {
-        fprintf(stderr, "%s: message of %zu bytes, want %zu\n", tool, zmq_msg_size(&m), size);
-        exit(1);
-    }
+    recv_into(s, &m, size);
     zmq_msg_close(&m);
 }
 
@@ -101,13 +108,7 @@ static void echo(void *s, size_t size, long count)
 {
     for (long i = 0; i < count; i++) {
         zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, s, 0) < 0)
-            fail("zmq_msg_recv");
-        if (zmq_msg_size(&m) != size) {
-            fprintf(stderr, "%s: message of %zu bytes, want %zu\n", tool, zmq_msg_size(&m), size);
-            exit(1);
-        }
+        recv_into(s, &m, size);
         if (zmq_msg_send(&m, s, 0) < 0)
             fail("zmq_msg_send");
     }
