@@ -20,15 +20,15 @@ import (
 // encoded headers. The high-water mark counts messages not yet taken by the
 // writer.
 //
-// The encoding buffer never grows beyond SegmentSize. While the writer
-// keeps up, one buffer holds everything pending, and the writer and the
-// senders swap two buffers at each Take. When more is pending (a peer
-// that stopped reading, up to SendHWM messages), the full buffer is sealed
-// as a segment and encoding goes on in a pooled chunk of SegmentSize, and
-// so on: growing one contiguous buffer instead would copy the whole queue
-// under the socket's mutex at each reallocation, which took hundreds of
-// milliseconds for a few megabytes (and stalled the process when a garbage
-// collection waited for the copy). libzmq's pipes, too, queue in chunks.
+// While the writer keeps up, one buffer holds everything pending, and the
+// writer and the senders swap two buffers at each Take; that buffer grows
+// up to maxFirstBuffer. When more is pending (a peer that stopped reading,
+// up to SendHWM messages), the full buffer is sealed as a segment and
+// encoding goes on in pooled chunks of SegmentSize: growing one contiguous
+// buffer without bound would copy the whole queue under the socket's mutex
+// at each reallocation, which took hundreds of milliseconds for a few
+// megabytes (and stalled the process when a garbage collection waited for
+// the copy). libzmq's pipes, too, queue in chunks.
 type Out struct {
 	mu       *sync.Mutex
 	buf      []byte // encoded bytes; those before segStart are in segs
@@ -115,6 +115,15 @@ const RefThreshold = 32 << 10
 // ones, and faster than the one growing buffer: a segment stays in the
 // cache while it is filled, and the pool recycles it.
 const SegmentSize = 64 << 10
+
+// maxFirstBuffer bounds the buffer the writer and the senders swap. A
+// sender that outruns a tcp connection fills about a megabyte between two
+// writes. Written from this one reused buffer rather than from sixteen
+// 64 KiB segments in one writev, the same bytes cost the sending process a
+// third less system time (0.37 s against 0.53 s for 2 GB over loopback),
+// and 1 KiB messages over tcp went about 20% faster. Growing it by
+// doubling copies less than it holds.
+const maxFirstBuffer = 1 << 20
 
 // maxFrameHeader is the length of a long frame's header.
 const maxFrameHeader = 9
@@ -266,14 +275,14 @@ func (o *Out) write(p []byte) {
 }
 
 // makeRoom makes room for n more bytes in buf, n being at most
-// SegmentSize: it grows the first buffer up to SegmentSize, copying the
-// bytes not sealed yet (less than a segment), or seals buf and goes on in
-// a fresh chunk. Queued bytes are never copied again.
+// SegmentSize: it grows the first buffer up to maxFirstBuffer, copying the
+// bytes not sealed yet, or seals buf and goes on in a fresh chunk. Bytes
+// in a segment are never copied again.
 func (o *Out) makeRoom(n int) {
 	open := len(o.buf) - o.segStart
-	if o.cur == nil && cap(o.buf) < SegmentSize && open+n <= SegmentSize {
+	if o.cur == nil && cap(o.buf) < maxFirstBuffer && open+n <= maxFirstBuffer {
 		// The bytes before segStart stay where the segments refer to.
-		nb := make([]byte, open, min(max(2*cap(o.buf), open+n, minBuffer), SegmentSize))
+		nb := make([]byte, open, min(max(2*cap(o.buf), open+n, minBuffer), maxFirstBuffer))
 		copy(nb, o.buf[o.segStart:])
 		o.buf, o.segStart = nb, 0
 		return

@@ -59,8 +59,8 @@ func takeAll(t *testing.T, o *Out, b *Batch) []byte {
 	}
 	var got []byte
 	for _, buf := range b.Bufs {
-		if len(buf) > SegmentSize {
-			t.Fatalf("a taken buffer of %d bytes, above the segment size", len(buf))
+		if len(buf) > maxFirstBuffer {
+			t.Fatalf("a taken buffer of %d bytes, above the first buffer's bound", len(buf))
 		}
 		got = append(got, buf...)
 	}
@@ -81,8 +81,8 @@ func checkReleased(t *testing.T, cs []*Chunk) {
 }
 
 // Many messages below RefThreshold, pushed while the writer takes
-// nothing, fill segments of at most SegmentSize; the buffer encoded into
-// never grows beyond one; the bytes taken are the messages' encoding, in
+// nothing, fill the first buffer up to its bound, then segments of at most
+// SegmentSize; the bytes taken are the messages' encoding, in
 // order; each segment chunk is released once, after the write.
 func TestOutSegmentsBounded(t *testing.T) {
 	var mu sync.Mutex
@@ -102,12 +102,12 @@ func TestOutSegmentsBounded(t *testing.T) {
 				t.Fatalf("message %d refused", i)
 			}
 			want = encode(want, frames)
-			if c := cap(o.buf); c > SegmentSize {
+			if c := cap(o.buf); c > maxFirstBuffer {
 				t.Fatalf("message %d: encoding buffer of %d bytes", i, c)
 			}
 		}
 		cs := heldChunks(o)
-		if len(cs) < len(want)/SegmentSize-1 {
+		if len(cs) < (len(want)-maxFirstBuffer)/SegmentSize-1 {
 			t.Fatalf("%d bytes queued in %d segment chunks", len(want), len(cs))
 		}
 		if got := takeAll(t, o, &b); !bytes.Equal(got, want) {
@@ -135,7 +135,7 @@ func TestOutSegmentsWithReferences(t *testing.T) {
 			t.Fatalf("message %d refused", i)
 		}
 		want = encode(want, frames)
-		if c := cap(o.buf); c > SegmentSize {
+		if c := cap(o.buf); c > maxFirstBuffer {
 			t.Fatalf("message %d: encoding buffer of %d bytes", i, c)
 		}
 	}
@@ -199,7 +199,7 @@ func TestOutConflateSealed(t *testing.T) {
 	o := NewOut(&mu, 1, nil)
 	o.SetConflate(true)
 	var old [][]byte
-	for i := range 8 {
+	for i := range 48 { // beyond the first buffer
 		old = append(old, body(i, RefThreshold-1))
 	}
 	o.PushMsg(old, nil)
@@ -224,7 +224,7 @@ func TestOutRawAcrossSegments(t *testing.T) {
 	var mu sync.Mutex
 	o := NewOut(&mu, 0, nil)
 	var want []byte
-	for i, n := range []int{10, 200 << 10, SegmentSize, 3, SegmentSize + 1} {
+	for i, n := range []int{10, 200 << 10, SegmentSize, 3, SegmentSize + 1, maxFirstBuffer, 3} {
 		d := body(i, n)
 		if i%2 == 0 {
 			o.PushRaw(d)
@@ -232,7 +232,7 @@ func TestOutRawAcrossSegments(t *testing.T) {
 			o.PushCommand(d)
 		}
 		want = append(want, d...)
-		if c := cap(o.buf); c > SegmentSize {
+		if c := cap(o.buf); c > maxFirstBuffer {
 			t.Fatalf("encoding buffer of %d bytes", c)
 		}
 	}
@@ -245,8 +245,8 @@ func TestOutRawAcrossSegments(t *testing.T) {
 }
 
 // With SendHWM messages of 8 KiB queued (a subscriber that stopped
-// reading), no PushMsg allocates more than a segment: none copies the
-// queue. And a push refused at the high-water mark changes nothing.
+// reading), no PushMsg allocates more than the first buffer's bound: none
+// copies the queue. And a push refused at the high-water mark changes nothing.
 func TestOutQueuedPushBounded(t *testing.T) {
 	for _, hwm := range []int{1000, 2000} {
 		t.Run(fmt.Sprint(hwm), func(t *testing.T) {
@@ -263,14 +263,14 @@ func TestOutQueuedPushBounded(t *testing.T) {
 				}
 				runtime.ReadMemStats(&ms)
 				worst = max(worst, ms.TotalAlloc-before)
-				if c := cap(o.buf); c > SegmentSize {
+				if c := cap(o.buf); c > maxFirstBuffer {
 					t.Fatalf("message %d: encoding buffer of %d bytes", i, c)
 				}
 			}
-			// A chunk of SegmentSize (rounded up to whole pages), and
-			// the lists of segments growing: nothing near the 8 or 16
-			// MB queued.
-			if worst > 2*SegmentSize {
+			// The first buffer doubling, a chunk of SegmentSize, the
+			// lists of segments growing: nothing near the 8 or 16 MB
+			// queued.
+			if worst > maxFirstBuffer+SegmentSize {
 				t.Fatalf("a push allocated %d bytes with up to %d messages queued", worst, hwm)
 			}
 			n := len(o.segs)
@@ -311,18 +311,18 @@ func TestOutSwapNoAlloc(t *testing.T) {
 	}
 }
 
-// A buffer sealed at SegmentSize is reused by the writer after the batch,
+// A buffer sealed at its bound is reused by the writer after the batch,
 // and Trim still gives back a grown buffer once idle.
 func TestOutTrimAfterSegments(t *testing.T) {
 	var mu sync.Mutex
 	o := NewOut(&mu, 0, nil)
 	var b Batch
-	for i := range 100 {
+	for i := range 200 {
 		o.PushMsg([][]byte{body(i, 8<<10)}, nil)
 	}
 	takeAll(t, o, &b)
 	for _, buf := range b.own {
-		if cap(buf) > SegmentSize {
+		if cap(buf) > maxFirstBuffer {
 			t.Fatalf("the writer keeps a buffer of %d bytes", cap(buf))
 		}
 	}
