@@ -42,9 +42,10 @@ type ctxWatch struct {
 // poller is one waiting receive's eventfd and poll(2) arguments, kept
 // for the next wait so that waiting allocates nothing.
 type poller struct {
-	efd int
-	fds [maxPolled + 1]unix.PollFd
-	buf [8]byte
+	efd   int
+	fds   [maxPolled + 1]unix.PollFd
+	poked bool // the last poll found the eventfd written
+	buf   [8]byte
 }
 
 // pokeValue is what a poke adds to an eventfd: any value above zero.
@@ -120,6 +121,7 @@ func (s *Socket) pollWait(ctx context.Context, c chan struct{}) (handled, polled
 			break
 		}
 	}
+	p.poked = p.fds[n-1].Revents != 0
 	_, err = s.waitDone(ctx, c)
 	return true, true, err
 }
@@ -232,8 +234,11 @@ func (w *pollWake) take() (*poller, bool) {
 	return p, true
 }
 
-// release unregisters p, drains its eventfd, and keeps it for the next
-// receive (or closes it, once the socket is closed).
+// release unregisters p, drains its eventfd if its poll found it poked,
+// and keeps it for the next receive (or closes it, once the socket is
+// closed). A poke that came after the poll is drained after the next
+// one, which it ends at once: one wait in vain, where draining every time
+// cost a system call per receive.
 func (w *pollWake) release(p *poller) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -246,7 +251,10 @@ func (w *pollWake) release(p *poller) {
 		}
 	}
 	w.waiting.Store(int32(len(w.active)))
-	unix.Read(p.efd, p.buf[:])
+	if p.poked {
+		unix.Read(p.efd, p.buf[:])
+		p.poked = false
+	}
 	if w.closed {
 		unix.Close(p.efd)
 		return

@@ -311,7 +311,13 @@ func (r *frameReader) pullLocked(quiet, force bool) pullResult {
 			}
 			return pullEmpty
 		}
-		r.dry = 0
+		if !force {
+			// A read after poll(2) said bytes are there says nothing of
+			// whether the next receive will find some: only a read on
+			// the chance ends the back-off. So a receive that waits for
+			// each reply goes straight to poll(2) most of the time.
+			r.dry = 0
+		}
 		msgs, derr = r.advance(n)
 	}
 	if derr != nil {

@@ -151,12 +151,14 @@ PIN=
 # run over CURVE (tcp and ipc only).
 CURVE=
 
-# floor TRANSPORT SIZE COUNT prints the plain ping-pong's one-way latency in
-# microseconds (- for inproc, which has none).
+# floor TRANSPORT SIZE COUNT [poll] prints the plain ping-pong's one-way
+# latency in microseconds (- for inproc, which has none); with "poll", that
+# of the ping-pong waiting in poll(2) beside a goroutine in Go's network
+# poller, as our receives wait on Linux.
 floor() {
 	local net=tcp
 	case $1 in inproc) echo -; return ;; ipc) net=unix ;; esac
-	timeout "$TMO" $PIN "$latfloor" "$net" "$2" "$3" 2>/dev/null | awk '/average latency:/ {print $3}' | grep . || echo FAIL
+	timeout "$TMO" $PIN "$latfloor" "$net" "$2" "$3" ${4:-} 2>/dev/null | awk '/average latency:/ {print $3}' | grep . || echo FAIL
 }
 
 # ceil TRANSPORT SIZE COUNT prints the plain-stream ceiling in msg/s.
@@ -221,34 +223,41 @@ fi
 
 # ---- latency ------------------------------------------------------------
 
-# lat_table TITLE prints one latency table: ours, libzmq, the floor and
-# BASE, alternated, for every transport and size.
+# lat_table TITLE prints one latency table: ours, libzmq, the floor, the
+# poll(2) floor (Linux, more than one CPU: where our receives wait in
+# poll(2)) and BASE, alternated, for every transport and size.
 lat_table() {
-	local n tr s i ra rb rf rz ma mb mf mz
+	local n tr s i ra rb rf rp rz ma mb mf mp mz pf=
 	n=$(lat_count)
-	echo "## one-way latency [us]$1, $n roundtrips, median of $RUNS (ours/libzmq, ours/floor${BASE:+, ours/base}: lower is better)"
+	[ "$(uname)" = Linux ] && [ -z "$PIN" ] && pf=1
+	echo "## one-way latency [us]$1, $n roundtrips, median of $RUNS (ours/libzmq, ours/floor${pf:+, ours/poll floor}${BASE:+, ours/base}: lower is better)"
 	printf "%-6s %8s %10s %10s %8s %10s %8s" tr size ours libzmq ours/lz floor ours/fl
+	[ -n "$pf" ] && printf " %10s %8s" pfloor ours/pf
 	[ -n "$BASE" ] && printf " %10s %8s" base ours/bs
-	printf "   %s\n" "runs: ours | libzmq | floor${BASE:+ | base}"
+	printf "   %s\n" "runs: ours | libzmq | floor${pf:+ | poll floor}${BASE:+ | base}"
 	for tr in $TRANSPORTS; do
 		for s in $LAT_SIZES; do
-			ra=() rb=() rf=() rz=()
+			ra=() rb=() rf=() rp=() rz=()
 			for ((i = 0; i < RUNS; i++)); do
 				ra+=("$(lat "$ours" "$ours" "$tr" "$s" "$n")")
 				rb+=("$(lat "$theirs" "$theirs" "$tr" "$s" "$n")")
 				rf+=("$(floor "$tr" "$s" "$n")")
+				[ -n "$pf" ] && rp+=("$(floor "$tr" "$s" "$n" poll)")
 				[ -n "$BASE" ] && rz+=("$(lat "$BASE" "$BASE" "$tr" "$s" "$n")")
 			done
 			ma=$(printf "%s\n" "${ra[@]}" | median)
 			mb=$(printf "%s\n" "${rb[@]}" | median)
-			mf=-
+			mf=- mp=-
 			[ "$tr" != inproc ] && mf=$(printf "%s\n" "${rf[@]}" | median)
+			[ "$tr" != inproc ] && [ -n "$pf" ] && mp=$(printf "%s\n" "${rp[@]}" | median)
 			printf "%-6s %8s %10s %10s %8s %10s %8s" "$tr" "$s" "$ma" "$mb" "$(ratio "$ma" "$mb")" "$mf" "$(ratio "$ma" "$mf")"
+			[ -n "$pf" ] && printf " %10s %8s" "$mp" "$(ratio "$ma" "$mp")"
 			if [ -n "$BASE" ]; then
 				mz=$(printf "%s\n" "${rz[@]}" | median)
 				printf " %10s %8s" "$mz" "$(ratio "$ma" "$mz")"
 			fi
 			printf "   %s | %s | %s" "${ra[*]}" "${rb[*]}" "${rf[*]}"
+			[ -n "$pf" ] && printf " | %s" "${rp[*]}"
 			[ -n "$BASE" ] && printf " | %s" "${rz[*]}"
 			echo
 		done

@@ -60,6 +60,7 @@ done
 for net in tcp unix; do
 	out=$(timeout 120 "$ours/ceiling" $net 1024 10000) && grep -q "^message count: 10000$" <<<"$out" && echo "ok   ceiling $net" || { echo "FAIL ceiling $net"; fail=1; }
 	out=$(timeout 120 "$ours/latfloor" $net 64 1000) && grep -q "^average latency:" <<<"$out" && echo "ok   latfloor $net" || { echo "FAIL latfloor $net"; fail=1; }
+	out=$(timeout 120 "$ours/latfloor" $net 64 1000 poll) && grep -q "^average latency:" <<<"$out" && echo "ok   latfloor $net poll" || { echo "FAIL latfloor $net poll"; fail=1; }
 done
 "$ours/inproc_thr" 64 10000 | grep -q "^message count: 10000$" && echo "ok   inproc_thr" || { echo "FAIL inproc_thr"; fail=1; }
 "$ours/inproc_lat" 64 1000 | grep -q "^average latency:" && echo "ok   inproc_lat" || { echo "FAIL inproc_lat"; fail=1; }
