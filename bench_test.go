@@ -99,16 +99,7 @@ func BenchmarkPushPull(b *testing.B) {
 // server, and every message is sealed by the PUSH's writer and opened by
 // the PULL's reader.
 func BenchmarkPushPullCurve(b *testing.B) {
-	pub, secret, err := zmq.NewCurveKeyPair()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cpub, csecret, err := zmq.NewCurveKeyPair()
-	if err != nil {
-		b.Fatal(err)
-	}
-	server := []zmq.Option{zmq.CurveServer(true), zmq.CurveSecret(secret)}
-	client := []zmq.Option{zmq.CurveServerKey(pub), zmq.CurvePublic(cpub), zmq.CurveSecret(csecret)}
+	server, client := benchCurveOptions(b)
 	for _, tr := range []string{"ipc", "tcp"} {
 		for _, size := range benchSizes {
 			b.Run(tr+"/"+benchSizeName(size)+"/RecvMsg", func(b *testing.B) {
@@ -180,10 +171,38 @@ func BenchmarkReqRep(b *testing.B) {
 	}
 }
 
+// BenchmarkReqRepCurve is BenchmarkReqRep over CURVE, the REP the server:
+// each side seals its message on its own goroutine.
+func BenchmarkReqRepCurve(b *testing.B) {
+	server, client := benchCurveOptions(b)
+	for _, tr := range []string{"ipc", "tcp"} {
+		b.Run(tr+"/64B", func(b *testing.B) { benchReqRepWith(b, tr, 64, server, client) })
+	}
+}
+
+// benchCurveOptions returns the options of a CURVE server and of a client
+// of it, with new keys.
+func benchCurveOptions(b *testing.B) (server, client []zmq.Option) {
+	pub, secret, err := zmq.NewCurveKeyPair()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cpub, csecret, err := zmq.NewCurveKeyPair()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return []zmq.Option{zmq.CurveServer(true), zmq.CurveSecret(secret)},
+		[]zmq.Option{zmq.CurveServerKey(pub), zmq.CurvePublic(cpub), zmq.CurveSecret(csecret)}
+}
+
 func benchReqRep(b *testing.B, tr string, size int) {
+	benchReqRepWith(b, tr, size, nil, nil)
+}
+
+func benchReqRepWith(b *testing.B, tr string, size int, repOpts, reqOpts []zmq.Option) {
 	ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
 	defer cancel()
-	rep, req := benchPair(b, tr, zmq.Rep, zmq.Req)
+	rep, req := benchPairWith(b, tr, zmq.Rep, zmq.Req, repOpts, reqOpts)
 
 	echoCtx, stopEcho := context.WithCancel(ctx)
 	echoed := make(chan error, 1)

@@ -73,11 +73,27 @@ type curveSender struct {
 }
 
 // write seals the frames in bufs, a whole number of NULL-encoded frames,
-// and writes them to conn.
+// and writes them to conn, maxSealed bytes at a time.
 func (s *curveSender) write(conn net.Conn, bufs net.Buffers) error {
 	r := frameCursor{bufs: bufs}
-	out := s.wire[:0]
 	for !r.empty() {
+		out, err := s.seal(&r, maxSealed)
+		if err != nil {
+			return err
+		}
+		if _, err := conn.Write(out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seal seals frames from r into the sender's wire buffer until r is empty
+// or at least limit bytes are sealed, and returns them. They stay valid
+// until the next seal.
+func (s *curveSender) seal(r *frameCursor, limit int) ([]byte, error) {
+	out := s.wire[:0]
+	for !r.empty() && len(out) < limit {
 		var h [9]byte
 		r.read(h[:1])
 		n := 2
@@ -93,7 +109,7 @@ func (s *curveSender) write(conn net.Conn, bufs net.Buffers) error {
 		if !ok || err != nil {
 			// Our own encoder wrote whole frames: this cannot happen,
 			// and must not send anything unsealed if it does.
-			return errCurveStream
+			return nil, errCurveStream
 		}
 		binary.BigEndian.PutUint64(s.nonce[16:], s.next)
 		out = zmtp.AppendFrameHeader(out, 0, uint64(16+box.Overhead+len(s.plain)))
@@ -101,23 +117,11 @@ func (s *curveSender) write(conn net.Conn, bufs net.Buffers) error {
 		out = append(out, s.nonce[16:]...)
 		out = box.SealAfterPrecomputation(out, s.plain, &s.nonce, &s.key)
 		s.next++
-		if len(out) >= maxSealed {
-			if _, err := conn.Write(out); err != nil {
-				return err
-			}
-			out = out[:0]
-		}
 	}
 	s.wire = out[:0]
-	if len(out) > 0 {
-		if _, err := conn.Write(out); err != nil {
-			return err
-		}
-	}
-	return nil
+	return out, nil
 }
 
-// trim drops buffers a burst grew, for an idle writer.
 func (s *curveSender) trim() {
 	if cap(s.plain) > maxIdleSealed {
 		s.plain = nil

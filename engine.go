@@ -1,6 +1,7 @@
 package zmq
 
 import (
+	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -223,7 +224,7 @@ func (e *engine) writeLoop() {
 				// a burst grew.
 				b.Trim()
 				if e.curve != nil {
-					e.curve.send.trim()
+					e.out.UnlessInline(e.curve.send.trim)
 				}
 				continue
 			case <-e.stop:
@@ -231,7 +232,7 @@ func (e *engine) writeLoop() {
 			}
 		}
 		var err error
-		if e.curve != nil {
+		if e.curve != nil && !b.Sealed {
 			err = e.curve.send.write(e.conn, b.Bufs)
 		} else {
 			bufs = b.Bufs
@@ -273,12 +274,54 @@ func (e *engine) inlineWrite(b *pipe.Batch) bool {
 	return false
 }
 
+// inlineSeal is inlineWrite for CURVE: it seals the batch on the
+// sender's goroutine, then writes it as inlineWrite does; the writer gets
+// what the socket does not take, sealed. A batch beyond maxInlineSeal
+// goes to the writer whole, to be sealed there. The sealer's state is the
+// writing side's, which the sender owns meanwhile.
+func (e *engine) inlineSeal(b *pipe.Batch) bool {
+	n := 0
+	for _, buf := range b.Bufs {
+		n += len(buf)
+	}
+	if n > maxInlineSeal {
+		return false
+	}
+	r := frameCursor{bufs: b.Bufs}
+	wire, err := e.curve.send.seal(&r, math.MaxInt)
+	b.Done()
+	if err != nil {
+		e.conn.Close()
+		return true
+	}
+	b.Bufs = append(b.Bufs, wire)
+	b.Sealed = true
+	return e.inlineWrite(b)
+}
+
+// maxInlineSeal bounds the batch a sender seals itself: a REQ or REP
+// message, not a burst.
+const maxInlineSeal = 64 << 10
+
+// For tests: inlineWriteCap, when above zero, bounds each write of a
+// sender, as a socket with little room would; inlineWrites counts the
+// batches senders wrote.
+var (
+	inlineWriteCap atomic.Int64
+	inlineWrites   atomic.Int64
+)
+
 // writeNow writes what the socket takes at once of e.iw, in order.
 func (e *engine) writeNow(fd uintptr) bool {
 	b := e.iw
+	inlineWrites.Add(1)
 	for len(b.Bufs) > 0 {
+		buf := b.Bufs[0]
+		if c := inlineWriteCap.Load(); c > 0 && int64(len(buf)) > c {
+			buf = buf[:c]
+		}
 		first := len(b.Bufs[0])
-		n, again, err := writeFD(fd, b.Bufs[0])
+		n, again, err := writeFD(fd, buf)
 		if err != nil {
 			e.iwErr = err
 			break

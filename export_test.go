@@ -112,3 +112,14 @@ func WaitersForTest(s *Socket) (recv, send int32) {
 // PollWaitsForTest returns how many times receives have waited in
 // poll(2) (see pollwait.go).
 func PollWaitsForTest() int64 { return pollWaits.Load() }
+
+// InlineWritesForTest returns how many batches senders have written
+// themselves (see engine.inlineWrite).
+func InlineWritesForTest() int64 { return inlineWrites.Load() }
+
+// SetInlineWriteCapForTest bounds each write of a sender to n bytes (0: no
+// bound), so that a batch is left in part to the connection's writer.
+func SetInlineWriteCapForTest(n int) (restore func()) {
+	inlineWriteCap.Store(int64(n))
+	return func() { inlineWriteCap.Store(0) }
+}

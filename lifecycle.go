@@ -182,10 +182,14 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 		e.raw = e.sys
 		s.inline = append(s.inline, &e.rd)
 	}
-	if (s.typ == Req || s.typ == Rep) && e.sys != nil && e.curve == nil {
+	if (s.typ == Req || s.typ == Rep) && e.sys != nil {
 		// Lockstep sockets write from the sender (see inlineWrite).
 		out := e.out
-		out.SetInline(e.inlineWrite, func() bool {
+		w := e.inlineWrite
+		if e.curve != nil {
+			w = e.inlineSeal
+		}
+		out.SetInline(w, func() bool {
 			if !s.deferFlush {
 				return false
 			}

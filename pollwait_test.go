@@ -202,63 +202,86 @@ func TestPollWaitBeyondTheCap(t *testing.T) {
 }
 
 // REQ and REP write their messages from the sending goroutine while the
-// connection's writer sleeps (pipe.Out.FlushInline). A message larger
-// than the socket buffers takes what the connection accepts at once and
-// leaves the rest to the writer: Send returns without waiting for the
-// peer, and the peer gets the message whole; replies of every size come
-// back intact, in order.
+// connection's writer sleeps (pipe.Out.FlushInline); under CURVE the
+// sender seals them too (engine.inlineSeal). A message larger than the
+// socket buffers takes what the connection accepts at once and leaves the
+// rest to the writer: Send returns without waiting for the peer, and the
+// peer gets the message whole; replies of every size come back intact, in
+// order. With each of a sender's writes cut to 100 bytes, every message
+// goes in part from the sender and in part from the writer, which must
+// write CURVE's rest as sealed, not seal it again.
 func TestInlineSends(t *testing.T) {
-	for _, tr := range []string{"tcp", "ipc"} {
-		t.Run(tr, func(t *testing.T) {
-			checkLeaks(t)
-			rep := newSock(t, zmq.Rep)
-			req := newSock(t, zmq.Req)
-			if err := req.Connect(bound(t, rep, tr)); err != nil {
-				t.Fatal(err)
+	for _, mech := range []string{"NULL", "CURVE"} {
+		for _, tr := range []string{"tcp", "ipc"} {
+			for _, cut := range []int{0, 100} {
+				t.Run(fmt.Sprintf("%s/%s/cut=%d", mech, tr, cut), func(t *testing.T) {
+					inlineSends(t, mech, tr, cut)
+				})
 			}
-			send(t, req, "hello")
-			expect(t, rep, "hello")
-			send(t, rep, "hi")
-			expect(t, req, "hi")
+		}
+	}
+}
 
-			// The REP does not receive yet: 16 MiB cannot fit the
-			// sockets' buffers, and Send must not wait for it.
-			big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := req.Send(ctx, zmq.NewMsg(big)); err != nil {
-				t.Fatalf("sending 16 MiB to a peer that does not read: %v", err)
-			}
-			m, err := rep.Recv(tctx(t))
-			if err != nil || len(m.Frames) != 1 || !bytes.Equal(m.Frames[0], big) {
-				t.Fatalf("the 16 MiB message arrived as %d frames, %v", len(m.Frames), err)
-			}
-			send(t, rep, "got it")
-			expect(t, req, "got it")
+func inlineSends(t *testing.T, mech, tr string, cut int) {
+	checkLeaks(t)
+	var repOpts, reqOpts []zmq.Option
+	if mech == "CURVE" {
+		server, client := newCurvePair(t), newCurvePair(t)
+		repOpts, reqOpts = server.serverOpts(), client.clientOpts(server.pub)
+	}
+	rep := newSock(t, zmq.Rep, repOpts...)
+	req := newSock(t, zmq.Req, reqOpts...)
+	if err := req.Connect(bound(t, rep, tr)); err != nil {
+		t.Fatal(err)
+	}
+	send(t, req, "hello")
+	expect(t, rep, "hello")
+	send(t, rep, "hi")
+	expect(t, req, "hi")
+	defer zmq.SetInlineWriteCapForTest(cut)()
+	before := zmq.InlineWritesForTest()
 
-			r := rand.New(rand.NewPCG(1, 2))
-			for i := range 300 {
-				size := r.IntN(1 << uint(r.IntN(19)))
-				b := make([]byte, size)
-				for j := range b {
-					b[j] = byte(i + j)
-				}
-				if err := req.Send(tctx(t), zmq.NewMsg([]byte(fmt.Sprint(i)), b)); err != nil {
-					t.Fatal(err)
-				}
-				m, err := rep.Recv(tctx(t))
-				if err != nil || len(m.Frames) != 2 || string(m.Frames[0]) != fmt.Sprint(i) || !bytes.Equal(m.Frames[1], b) {
-					t.Fatalf("request %d (%d bytes) arrived damaged: %v", i, size, err)
-				}
-				if err := rep.Send(tctx(t), zmq.NewMsg(b, []byte(fmt.Sprint(i)))); err != nil {
-					t.Fatal(err)
-				}
-				m, err = req.Recv(tctx(t))
-				if err != nil || len(m.Frames) != 2 || string(m.Frames[1]) != fmt.Sprint(i) || !bytes.Equal(m.Frames[0], b) {
-					t.Fatalf("reply %d (%d bytes) arrived damaged: %v", i, size, err)
-				}
-			}
-		})
+	// The REP does not receive yet: 16 MiB cannot fit the sockets'
+	// buffers, and Send must not wait for it.
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := req.Send(ctx, zmq.NewMsg(big)); err != nil {
+		t.Fatalf("sending 16 MiB to a peer that does not read: %v", err)
+	}
+	m, err := rep.Recv(tctx(t))
+	if err != nil || len(m.Frames) != 1 || !bytes.Equal(m.Frames[0], big) {
+		t.Fatalf("the 16 MiB message arrived as %d frames, %v", len(m.Frames), err)
+	}
+	send(t, rep, "got it")
+	expect(t, req, "got it")
+
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 300 {
+		size := r.IntN(1 << uint(r.IntN(19)))
+		b := make([]byte, size)
+		for j := range b {
+			b[j] = byte(i + j)
+		}
+		if err := req.Send(tctx(t), zmq.NewMsg([]byte(fmt.Sprint(i)), b)); err != nil {
+			t.Fatal(err)
+		}
+		m, err := rep.Recv(tctx(t))
+		if err != nil || len(m.Frames) != 2 || string(m.Frames[0]) != fmt.Sprint(i) || !bytes.Equal(m.Frames[1], b) {
+			t.Fatalf("request %d (%d bytes) arrived damaged: %v", i, size, err)
+		}
+		if err := rep.Send(tctx(t), zmq.NewMsg(b, []byte(fmt.Sprint(i)))); err != nil {
+			t.Fatal(err)
+		}
+		m, err = req.Recv(tctx(t))
+		if err != nil || len(m.Frames) != 2 || string(m.Frames[1]) != fmt.Sprint(i) || !bytes.Equal(m.Frames[0], b) {
+			t.Fatalf("reply %d (%d bytes) arrived damaged: %v", i, size, err)
+		}
+	}
+	// Most messages went while the writer slept: at least one side of
+	// most round trips wrote its message itself.
+	if n := zmq.InlineWritesForTest() - before; n < 300 {
+		t.Fatalf("senders wrote %d batches themselves in 301 round trips", n)
 	}
 }
 

@@ -96,6 +96,18 @@ func (o *Out) FlushInline() {
 	o.mu.Unlock()
 }
 
+// UnlessInline runs f with the mutex held, unless a sender writes or
+// what one could not write waits for the writer: for the writer to touch
+// state it shares with senders that write (CURVE's sealer) while it is
+// idle.
+func (o *Out) UnlessInline(f func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.inlineBusy && !o.carry {
+		f()
+	}
+}
+
 // InlineBusy reports whether a sender is writing.
 func (o *Out) InlineBusy() bool {
 	o.mu.Lock()
@@ -317,6 +329,11 @@ type Batch struct {
 	Bufs net.Buffers
 	refs []*Chunk
 	own  [][]byte // backing arrays to reuse
+
+	// Sealed marks bytes a sender already encoded for the wire (CURVE
+	// seals at write time): when a batch it could not write whole is
+	// carried over, the writer writes the rest as they are.
+	Sealed bool
 }
 
 // Take moves everything pending into b, which must have been emptied by
@@ -412,6 +429,7 @@ func (b *Batch) Done() {
 	b.refs = b.refs[:0]
 	clear(b.Bufs)
 	b.Bufs = b.Bufs[:0]
+	b.Sealed = false
 	if len(b.own) > 2 {
 		b.own = b.own[:2]
 	}
