@@ -42,3 +42,6 @@ func (t Type) usesRoutingID() bool { return t == Req || t == Dealer || t == Rout
 // receives reports whether the application receives on the type, so that
 // a receive may read connections itself (PUB and PUSH never receive).
 func (t Type) receives() bool { return t != Pub && t != Push }
+
+// sends reports whether the type sends messages (SUB and PULL do not).
+func (t Type) sends() bool { return t != Sub && t != Pull }

@@ -19,13 +19,17 @@
 #   curve   CURVE over tcp (the tools' "curve" argument, the fixed
 #           keys): throughput ours and libzmq's, the mixed pairs both ways,
 #           and one-way latency
+#   proxy   proxy_thr (two publishers through an XSUB/XPUB proxy to one
+#           subscriber, inproc), ours and libzmq's; and a STREAMER between
+#           libzmq's remote_thr and local_thr over tcp: ours (perf/streamer)
+#           against libzmq's zmq_proxy
 #
 # Env: RUNS (default 5), SIZES (default "16 64 1024 65536 1048576"),
 # TRANSPORTS (default "tcp ipc inproc"), QUICK=1 (one run, small counts: a
 # validation, not a measurement), LAT_SIZES (default 64), MIXED_SIZES and
 # FANIN_SIZES (default "64 65536"), FANIN_TRANSPORTS (default "tcp"),
-# CURVE_SIZES (default "64 65536"), SECTIONS (default "thr lat mixed fanin
-# rss curve"), TIMEOUT (seconds per process,
+# CURVE_SIZES (default "64 65536"), PROXY_SIZES (default "64 65536"),
+# SECTIONS (default "thr lat mixed fanin rss curve proxy"), TIMEOUT (seconds per process,
 # default 60, 30 with QUICK=1), BASE (a folder holding another build of our
 # perf tools, e.g. an earlier commit's: thr and lat then add its column and
 # the ratio ours/base, measured in turn with the others).
@@ -51,7 +55,8 @@ MIXED_SIZES=${MIXED_SIZES:-"64 65536"}
 FANIN_SIZES=${FANIN_SIZES:-"64 65536"}
 FANIN_TRANSPORTS=${FANIN_TRANSPORTS:-tcp}
 CURVE_SIZES=${CURVE_SIZES:-"64 65536"}
-SECTIONS=${SECTIONS:-"thr lat mixed fanin rss curve"}
+PROXY_SIZES=${PROXY_SIZES:-"64 65536"}
+SECTIONS=${SECTIONS:-"thr lat mixed fanin rss curve proxy"}
 if [ "$QUICK" = 1 ]; then TMO=${TIMEOUT:-30}; else TMO=${TIMEOUT:-60}; fi
 
 tmp=$(mktemp -d)
@@ -391,4 +396,56 @@ if has curve $SECTIONS; then
 	done
 	echo
 	CURVE=
+fi
+
+# ---- proxies -------------------------------------------------------------
+
+# proxy_thr DIR SIZE COUNT prints DIR's proxy_thr msg/s, or FAIL.
+proxy_thr() {
+	timeout "$TMO" "$1/proxy_thr" "$2" "$3" 2>/dev/null | awk '/mean throughput:.*msg\/s/ {print $3}' | grep . || echo FAIL
+}
+
+# streamed DIR SIZE COUNT prints the msg/s of libzmq's remote_thr -> DIR's
+# streamer -> libzmq's local_thr over tcp, or FAIL.
+streamed() {
+	local out=$tmp/streamed.out in out_ep spid lpid rc=0
+	# endpoint counts ports in a subshell here: take two apart.
+	port=$((port + 2))
+	in="tcp://127.0.0.1:$((port - 1))"
+	out_ep="tcp://127.0.0.1:$port"
+	timeout "$TMO" "$theirs/local_thr" "$out_ep" "$2" "$3" >"$out" 2>&1 &
+	lpid=$!
+	timeout "$TMO" "$1/streamer" "$in" "$out_ep" >/dev/null 2>&1 &
+	spid=$!
+	sleep 0.3
+	timeout "$TMO" "$theirs/remote_thr" "$in" "$2" "$3" >/dev/null 2>&1 || rc=1
+	wait "$lpid" || rc=1
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	if [ $rc != 0 ]; then echo FAIL; return; fi
+	awk '/mean throughput:.*msg\/s/ {print $3}' "$out"
+}
+
+if has proxy $SECTIONS; then
+	echo "## proxies [msg/s], median of $RUNS (ours/libzmq: higher is better): proxy_thr (inproc, XSUB/XPUB); tcp STREAMER between libzmq's remote_thr and local_thr"
+	printf "%-10s %8s %9s %12s %12s %8s   %s\n" test size count ours libzmq ours/lz "runs: ours | libzmq"
+	for s in $PROXY_SIZES; do
+		n=$(thr_count "$s")
+		for test in proxy_thr streamer; do
+			ra=() rb=()
+			for ((i = 0; i < RUNS; i++)); do
+				if [ $test = proxy_thr ]; then
+					ra+=("$(proxy_thr "$ours" "$s" "$n")")
+					rb+=("$(proxy_thr "$theirs" "$s" "$n")")
+				else
+					ra+=("$(streamed "$ours" "$s" "$n")")
+					rb+=("$(streamed "$theirs" "$s" "$n")")
+				fi
+			done
+			ma=$(printf "%s\n" "${ra[@]}" | median)
+			mb=$(printf "%s\n" "${rb[@]}" | median)
+			printf "%-10s %8s %9s %12s %12s %8s   %s | %s\n" $test "$s" "$n" "$ma" "$mb" "$(ratio "$ma" "$mb")" "${ra[*]}" "${rb[*]}"
+		done
+	done
+	echo
 fi

@@ -64,7 +64,33 @@ for net in tcp unix; do
 done
 "$ours/inproc_thr" 64 10000 | grep -q "^message count: 10000$" && echo "ok   inproc_thr" || { echo "FAIL inproc_thr"; fail=1; }
 "$ours/inproc_lat" 64 1000 | grep -q "^average latency:" && echo "ok   inproc_lat" || { echo "FAIL inproc_lat"; fail=1; }
-timeout 120 "$ours/proxy_thr" 64 10000 | grep -q "^message count: 10000$" && echo "ok   proxy_thr" || { echo "FAIL proxy_thr"; fail=1; }
+for d in "$ours" "$theirs"; do
+	out=$(timeout 120 "$d/proxy_thr" 64 10000) && grep -q "^message count: 10000$" <<<"$out" && echo "ok   proxy_thr $(basename "$d")" || { echo "FAIL proxy_thr $(basename "$d")"; fail=1; }
+done
+
+# streamed streamer_dir local_dir remote_dir: remote_thr -> streamer ->
+# local_thr over tcp, 5000 messages of 64 B.
+streamed() {
+	local in out_ep
+	port=$((port + 2))
+	in="tcp://127.0.0.1:$((port - 1))" out_ep="tcp://127.0.0.1:$port"
+	timeout 120 "$2/local_thr" "$out_ep" 64 5000 >"$tmp/out" 2>&1 &
+	local lpid=$!
+	timeout 120 "$1/streamer" "$in" "$out_ep" &
+	local spid=$!
+	sleep 0.3
+	timeout 120 "$3/remote_thr" "$in" 64 5000 || true
+	if wait $lpid && grep -q "^message count: 5000$" "$tmp/out"; then
+		echo "ok   streamer $(basename "$1") between local=$(basename "$2") remote=$(basename "$3")"
+	else
+		echo "FAIL streamer $(basename "$1") between local=$(basename "$2") remote=$(basename "$3")"; cat "$tmp/out"; fail=1
+	fi
+	kill $spid 2>/dev/null || true
+	wait $spid 2>/dev/null || true
+}
+streamed "$ours" "$theirs" "$theirs"
+streamed "$ours" "$ours" "$ours"
+streamed "$theirs" "$ours" "$ours"
 # The tail of a fast stream must survive our close: 1M messages over ipc into libzmq.
 thr "$theirs" "$ours" ipc 64 1000000
 exit $fail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds libzmq's six perf tools (perf.c, against the system's libzmq) into
+# Builds libzmq's perf tools (perf.c, against the system's libzmq) into
 # the folder given, bin/libzmq by default: one program and a link per tool.
 # scripts/deps.sh installs libzmq's headers (Debian libzmq3-dev) and a C
 # compiler.
@@ -12,7 +12,7 @@ if ! pkg-config --exists libzmq 2>/dev/null; then
 fi
 mkdir -p "$out"
 cc -O2 -Wall -Wextra -pthread -o "$out/perf" "$here/perf.c" $(pkg-config --cflags --libs libzmq)
-for t in local_thr remote_thr local_lat remote_lat inproc_thr inproc_lat; do
+for t in local_thr remote_thr local_lat remote_lat inproc_thr inproc_lat proxy_thr streamer; do
 	ln -sf perf "$out/$t"
 done
 echo "built into $out"

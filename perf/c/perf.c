@@ -1,5 +1,5 @@
 /*
- * libzmq's six perf tools, for the side-by-side comparison of make bench:
+ * libzmq's perf tools, for the side-by-side comparison of make bench:
  * one program, named by the link that runs it (see build.sh), with the
  * command lines and output lines of libzmq's perf/ programs, so that ours
  * and these pair with each other and with libzmq's own.
@@ -10,6 +10,16 @@
  *   remote_lat <connect-to> <message-size> <roundtrip-count> [curve]
  *   inproc_thr <message-size> <message-count>
  *   inproc_lat <message-size> <roundtrip-count>
+ *   proxy_thr  <message-size> <message-count>
+ *   streamer   <bind-in> <connect-out>
+ *
+ * proxy_thr is libzmq's proxy benchmark set up as ours (perf/proxy_thr):
+ * two XPUB publishers share message-count messages through an XSUB/XPUB
+ * zmq_proxy_steerable, all over inproc with high-water marks of 10000 and
+ * XPUB_NODROP, to one subscriber, which times them. streamer runs
+ * zmq_proxy between a PULL bound to bind-in and a PUSH connected to
+ * connect-out until it is killed: with local_thr and remote_thr on either
+ * side, it measures a tcp (or ipc) proxy.
  *
  * With "curve" (or, as libzmq's tools read that argument, any non-zero
  * number) the binding side is a CURVE server and the connecting side its
@@ -189,6 +199,125 @@ static int inproc(int lat, size_t size, long count)
     return 0;
 }
 
+#define PROXY_HWM 10000
+
+static void hwm(void *s)
+{
+    int v = PROXY_HWM;
+    setopt(s, ZMQ_SNDHWM, &v, sizeof v, "ZMQ_SNDHWM");
+    setopt(s, ZMQ_RCVHWM, &v, sizeof v, "ZMQ_RCVHWM");
+}
+
+struct proxy_job {
+    void *ctx;
+    size_t size;
+    long count; /* for a publisher: its share */
+    const char *ep;
+};
+
+/* proxy_run is proxy_thr's forwarder: XSUB frontends bound where the
+ * publishers connect, an XPUB backend, steered by a REP control socket. */
+static void *proxy_run(void *arg)
+{
+    struct proxy_job *j = arg;
+    void *front = zmq_socket(j->ctx, ZMQ_XSUB);
+    void *back = zmq_socket(j->ctx, ZMQ_XPUB);
+    void *control = zmq_socket(j->ctx, ZMQ_REP);
+    if (!front || !back || !control)
+        fail("zmq_socket");
+    hwm(front);
+    hwm(back);
+    int one = 1;
+    setopt(back, ZMQ_XPUB_NODROP, &one, sizeof one, "ZMQ_XPUB_NODROP");
+    if (zmq_bind(front, "inproc://perf_pub1") != 0 || zmq_bind(front, "inproc://perf_pub2") != 0
+        || zmq_bind(back, "inproc://perf_backend") != 0 || zmq_bind(control, "inproc://perf_control") != 0)
+        fail("zmq_bind");
+    zmq_proxy_steerable(front, back, NULL, control);
+    zmq_close(front);
+    zmq_close(back);
+    zmq_close(control);
+    return NULL;
+}
+
+/* publish waits for the subscription to everything, then sends its share. */
+static void *publish(void *arg)
+{
+    struct proxy_job *j = arg;
+    void *s = zmq_socket(j->ctx, ZMQ_XPUB);
+    if (!s)
+        fail("zmq_socket");
+    hwm(s);
+    int one = 1;
+    setopt(s, ZMQ_XPUB_NODROP, &one, sizeof one, "ZMQ_XPUB_NODROP");
+    if (zmq_connect(s, j->ep) != 0)
+        fail("zmq_connect");
+    char sub[2];
+    if (zmq_recv(s, sub, sizeof sub, 0) != 1 || sub[0] != 1) {
+        fprintf(stderr, "%s: publisher expected the subscription to everything\n", tool);
+        exit(1);
+    }
+    for (long i = 0; i < j->count; i++)
+        send_size(s, j->size);
+    zmq_close(s);
+    return NULL;
+}
+
+static int proxy_thr(size_t size, long count)
+{
+    void *ctx = zmq_ctx_new();
+    struct proxy_job pj = {ctx, size, 0, NULL};
+    pthread_t proxy, pubs[2];
+    if (pthread_create(&proxy, NULL, proxy_run, &pj) != 0)
+        fail("pthread_create");
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    if (!sub)
+        fail("zmq_socket");
+    hwm(sub);
+    setopt(sub, ZMQ_SUBSCRIBE, "", 0, "ZMQ_SUBSCRIBE");
+    /* The proxy binds in its thread: retry until it has. */
+    while (zmq_connect(sub, "inproc://perf_backend") != 0)
+        zmq_sleep(0);
+    struct proxy_job jobs[2] = {{ctx, size, count - count / 2, "inproc://perf_pub1"},
+                                {ctx, size, count / 2, "inproc://perf_pub2"}};
+    void *watch = zmq_stopwatch_start();
+    for (int i = 0; i < 2; i++)
+        if (pthread_create(&pubs[i], NULL, publish, &jobs[i]) != 0)
+            fail("pthread_create");
+    for (long i = 0; i < count; i++)
+        recv_size(sub, size);
+    unsigned long us = zmq_stopwatch_stop(watch);
+    if (us == 0)
+        us = 1;
+    double thr = (double)count / us * 1e6;
+    printf("message size: %zu [B]\n", size);
+    printf("message count: %ld\n", count);
+    printf("mean throughput: %d [msg/s]\n", (int)thr);
+    printf("mean throughput: %.3f [Mb/s]\n", thr * size * 8 / 1e6);
+    for (int i = 0; i < 2; i++)
+        pthread_join(pubs[i], NULL);
+    void *control = zmq_socket(ctx, ZMQ_REQ);
+    if (!control || zmq_connect(control, "inproc://perf_control") != 0)
+        fail("control");
+    if (zmq_send(control, "TERMINATE", 9, 0) != 9)
+        fail("zmq_send");
+    pthread_join(proxy, NULL);
+    zmq_close(control);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
+/* streamer forwards from a PULL to a PUSH until the process is killed. */
+static int streamer(const char *in, const char *out)
+{
+    void *ctx = zmq_ctx_new();
+    void *pull = open_socket(ctx, ZMQ_PULL, in, 1, 0);
+    void *push = open_socket(ctx, ZMQ_PUSH, out, 0, 0);
+    zmq_proxy(pull, push, NULL);
+    fail("zmq_proxy");
+    return 1;
+}
+
 /* positive reads a size or count argument. */
 static long positive(const char *arg)
 {
@@ -214,13 +343,27 @@ int main(int argc, char **argv)
         }
         return inproc(strstr(tool, "lat") != NULL, positive(argv[1]), positive(argv[2]));
     }
+    if (!strcmp(tool, "proxy_thr")) {
+        if (argc != 3) {
+            fprintf(stderr, "usage: proxy_thr <message-size> <message-count>\n");
+            return 1;
+        }
+        return proxy_thr(positive(argv[1]), positive(argv[2]));
+    }
+    if (!strcmp(tool, "streamer")) {
+        if (argc != 3) {
+            fprintf(stderr, "usage: streamer <bind-in> <connect-out>\n");
+            return 1;
+        }
+        return streamer(argv[1], argv[2]);
+    }
     static const char *tools[] = {"local_thr", "remote_thr", "local_lat", "remote_lat"};
     int which = -1;
     for (int i = 0; i < 4; i++)
         if (!strcmp(tool, tools[i]))
             which = i;
     if (which < 0) {
-        fprintf(stderr, "%s: run me as one of local_thr, remote_thr, local_lat, remote_lat, inproc_thr, inproc_lat\n", tool);
+        fprintf(stderr, "%s: run me as one of local_thr, remote_thr, local_lat, remote_lat, inproc_thr, inproc_lat, proxy_thr, streamer\n", tool);
         return 1;
     }
     if (argc != 4 && argc != 5) {

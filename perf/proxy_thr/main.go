@@ -19,9 +19,8 @@
 // prints the first two at the start, which breaks `proxy_thr ... | grep -q`
 // under pipefail: grep exits early and the last lines meet a closed pipe).
 //
-// The library has no zmq.Proxy yet, so the forwarder is a small loop here:
-// one goroutine moves messages down from the XSUB to the XPUB, another
-// moves subscriptions up from the XPUB to the XSUB.
+// The forwarder is a zmq.SteerableProxy, terminated at the end as libzmq's
+// is through its control socket.
 package main
 
 import (
@@ -58,11 +57,9 @@ func main() {
 	back, err := zctx.NewSocket(zmq.XPub, append(hwms, zmq.XPubNoDrop(true))...)
 	perfutil.Check("socket", err)
 	perfutil.Check("bind", back.Bind(backend))
-	fwdCtx, stopFwd := context.WithCancel(ctx)
-	var fwd sync.WaitGroup
-	fwd.Add(2)
-	go forward(fwdCtx, &fwd, front, back) // messages down
-	go forward(fwdCtx, &fwd, back, front) // subscriptions up
+	proxy := zmq.NewSteerableProxy(front, back, nil)
+	proxied := make(chan error, 1)
+	go func() { proxied <- proxy.Run(ctx) }()
 
 	// The subscriber.
 	sub, err := zctx.NewSocket(zmq.Sub, append(hwms, zmq.Subscribe(nil))...)
@@ -90,8 +87,8 @@ func main() {
 
 	perfutil.Check("close", sub.Close())
 	pubs.Wait()
-	stopFwd()
-	fwd.Wait()
+	proxy.Terminate()
+	perfutil.Check("proxy", <-proxied)
 	perfutil.Check("close", front.Close())
 	perfutil.Check("close", back.Close())
 	perfutil.Check("term", zctx.Term())
@@ -115,26 +112,4 @@ func publish(ctx context.Context, wg *sync.WaitGroup, zctx *zmq.Context, ep stri
 		perfutil.Check("send", s.Send(ctx, m))
 	}
 	perfutil.Check("close", s.Close())
-}
-
-// forward moves whole messages from one socket to the other until ctx is
-// cancelled.
-func forward(ctx context.Context, wg *sync.WaitGroup, from, to *zmq.Socket) {
-	defer wg.Done()
-	var m zmq.Msg
-	for {
-		if err := from.RecvMsg(ctx, &m); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			perfutil.Die("proxy recv", err)
-		}
-		// Send takes the frames over; RecvMsg then reuses only m's storage.
-		if err := to.Send(ctx, m); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			perfutil.Die("proxy send", err)
-		}
-	}
 }
