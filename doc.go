@@ -158,9 +158,18 @@
 // ipc), pyzmq and JeroMQ 0.3 (tcp). RELIABILITY.md lists what is promised
 // when networks and peers misbehave, and the tests that show it.
 //
+// # Devices
+//
+// [Proxy] connects a frontend socket to a backend socket as libzmq's
+// zmq_proxy does, [ProxySteerable] adds libzmq's control socket, and a
+// [SteerableProxy] is paused, resumed, terminated and asked for its
+// statistics from Go. [Device] runs the three classic devices, [Queue]
+// (ROUTER to DEALER), [Forwarder] (XSUB to XPUB) and [Streamer] (PULL to
+// PUSH), after checking the sockets' types.
+//
 // # Limitations
 //
-// Not yet implemented: proxies and pollers, the pgm/epgm multicast
+// Not yet implemented: pollers, the pgm/epgm multicast
 // transports, ZMTP 1.0 peers, and libzmq's draft socket types (SERVER,
 // CLIENT, RADIO, DISH, ...). A CURVE socket without its secret key (or a
 // client without the server's key) fails its handshakes with

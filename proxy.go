@@ -99,7 +99,9 @@ func (s *socketStats) load() ProxySocketStats {
 }
 
 // ProxyStats is what went through a proxy: a multipart message counts
-// once, its bytes being those of all its parts.
+// once, its bytes being those of all its parts. A message is counted as
+// sent when the proxy hands it to the destination socket, so that its
+// receiver finds it counted.
 type ProxyStats struct {
 	Frontend, Backend ProxySocketStats
 }
@@ -122,8 +124,8 @@ func NewSteerableProxy(frontend, backend, capture *Socket) *SteerableProxy {
 	}
 }
 
-// Pause stops forwarding: a message being received when Pause is called
-// is still forwarded, and no other until Resume.
+// Pause stops forwarding: once it returns, no message goes out until
+// Resume (one being sent as it is called may still arrive).
 func (p *SteerableProxy) Pause() { p.setPaused(true) }
 
 // Resume goes on forwarding after Pause.
@@ -261,22 +263,30 @@ func (p *SteerableProxy) forward(ctx context.Context, from *Socket, fromStats *s
 			}
 			return proxyErr(ctx, err)
 		}
+		if active.Err() != nil {
+			// Received as the proxy paused: held until it resumes, so
+			// that nothing goes out once Pause has returned.
+			if _, err := p.active(ctx); err != nil {
+				return err
+			}
+		}
 		n := uint64(0)
 		for _, fr := range m.Frames {
 			n += uint64(len(fr))
 		}
-		fromStats.msgsIn.Add(1)
-		fromStats.bytesIn.Add(n)
 		if p.capture != nil {
 			if err := p.capture.Send(ctx, m); err != nil {
 				return proxyErr(ctx, fmt.Errorf("zmq: proxy capture: %w", err))
 			}
 		}
+		// Counted before it goes: whoever receives it then sees it counted.
+		fromStats.msgsIn.Add(1)
+		fromStats.bytesIn.Add(n)
+		toStats.msgsOut.Add(1)
+		toStats.bytesOut.Add(n)
 		if err := to.Send(ctx, m); err != nil {
 			return proxyErr(ctx, err)
 		}
-		toStats.msgsOut.Add(1)
-		toStats.bytesOut.Add(n)
 	}
 }
 
