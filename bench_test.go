@@ -35,16 +35,9 @@ func benchSizeName(n int) string {
 	return fmt.Sprintf("%dB", n)
 }
 
-// benchPair returns a bound socket of type bt and a socket of type ct
-// connected to it over transport tr, in a context of their own that is
-// terminated when the benchmark ends.
-func benchPair(b *testing.B, tr string, bt, ct zmq.Type) (bound, conn *zmq.Socket) {
-	b.Helper()
-	return benchPairWith(b, tr, bt, ct, nil, nil)
-}
-
-// benchPairWith is benchPair with options for the bound and the connecting
-// socket.
+// benchPairWith returns a bound socket of type bt and a socket of type ct
+// connected to it over transport tr, with options bopts and copts, in a
+// context of their own that is terminated when the benchmark ends.
 func benchPairWith(b *testing.B, tr string, bt, ct zmq.Type, bopts, copts []zmq.Option) (bound, conn *zmq.Socket) {
 	b.Helper()
 	zctx := zmq.NewContext()
