@@ -36,6 +36,20 @@ func (m memory) since() (grown, allocated int64) {
 	return now.live - m.live, now.total - m.total
 }
 
+// settled is since once the live heap has come within limit of m, or
+// after two seconds: a closed connection's goroutines give its buffers
+// back a moment after the peer sees the close.
+func (m memory) settled(limit int64) (grown, allocated int64) {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		grown, allocated = m.since()
+		if grown <= limit || time.Now().After(deadline) {
+			return grown, allocated
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // longHeader encodes a frame header with the LONG flag, whatever the
 // size.
 func longHeader(flags byte, size uint64) []byte {

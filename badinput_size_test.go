@@ -52,7 +52,7 @@ func TestAbsurdFrameSizes(t *testing.T) {
 				}
 				good.check(t)
 				expectEmpty(t, pull)
-				grown, allocated := mem.since()
+				grown, allocated := mem.settled(64 << 10)
 				t.Logf("live heap %+d bytes, %d bytes allocated", grown, allocated)
 				if grown > 64<<10 || allocated > 1<<20 {
 					t.Errorf("live heap grew by %d bytes and %d were allocated for a frame claiming %#x bytes", grown, allocated, size)
@@ -108,7 +108,7 @@ func TestHandshakeCommandLimit(t *testing.T) {
 			}
 			good.check(t)
 			expectEmpty(t, pull)
-			grown, allocated := mem.since()
+			grown, allocated := mem.settled(64 << 10)
 			t.Logf("live heap %+d bytes, %d bytes allocated", grown, allocated)
 			if grown > 64<<10 || allocated > c.allocated {
 				t.Errorf("live heap grew by %d bytes and %d were allocated, want at most 64 KiB and %d", grown, allocated, c.allocated)
