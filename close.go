@@ -34,6 +34,7 @@ func (s *Socket) close() {
 	}
 	close(s.done)
 	s.pokeReceivers()
+	s.notifyWatchers()
 	s.closePollWake()
 	linger := s.opts.linger
 	var eps []*endpoint

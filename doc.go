@@ -167,9 +167,17 @@
 // (ROUTER to DEALER), [Forwarder] (XSUB to XPUB) and [Streamer] (PULL to
 // PUSH), after checking the sockets' types.
 //
+// # Polling
+//
+// A [Poller] waits on many sockets at once, as libzmq's zmq_poller does:
+// [Poller.Wait] and [Poller.Poll] return the sockets on which a Recv
+// ([PollIn]) or a Send ([PollOut]) would not block, on every transport,
+// and [Poller.Ready] gives a channel to select on beside others. A
+// goroutine per socket, each blocked in Recv, is the other Go way.
+//
 // # Limitations
 //
-// Not yet implemented: pollers, the pgm/epgm multicast
+// Not yet implemented: the pgm/epgm multicast
 // transports, ZMTP 1.0 peers, and libzmq's draft socket types (SERVER,
 // CLIENT, RADIO, DISH, ...). A CURVE socket without its secret key (or a
 // client without the server's key) fails its handshakes with

@@ -75,3 +75,31 @@ func ExampleSteerableProxy() {
 	// frontend: 1 in, 6 bytes; backend: 1 out
 	// <nil>
 }
+
+// A poller waits on two sockets at once and reports the one with a
+// message.
+func ExamplePoller() {
+	ctx := context.Background()
+	jobs, _ := zmq.NewSocket(zmq.Pull)
+	defer jobs.Close()
+	jobs.Bind("inproc://jobs")
+	control, _ := zmq.NewSocket(zmq.Sub, zmq.Subscribe(nil))
+	defer control.Close()
+	control.Bind("inproc://control")
+
+	sender, _ := zmq.NewSocket(zmq.Push)
+	defer sender.Close()
+	sender.Connect("inproc://jobs")
+	sender.Send(ctx, zmq.NewMsgString("job 1"))
+
+	poller := zmq.NewPoller()
+	defer poller.Close()
+	poller.Add(jobs, zmq.PollIn)
+	poller.Add(control, zmq.PollIn)
+	ready, _ := poller.Wait(ctx)
+	for _, p := range ready {
+		m, _ := p.Socket.Recv(ctx)
+		fmt.Println(p.Socket.Type(), p.Events, m)
+	}
+	// Output: PULL PollIn ["job 1"]
+}

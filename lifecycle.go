@@ -38,6 +38,7 @@ func (s *Socket) attachPipe(p *peerPipe) bool {
 	s.pipes[p] = struct{}{}
 	// A sender blocked for want of a peer may go now.
 	signal(s.writable)
+	s.notifyWatchers()
 	return true
 }
 

@@ -35,6 +35,8 @@ func (x *pushPattern) send(m *Msg) error          { _, err := x.lb.send(m); retu
 func (x *pushPattern) recv(*Msg) error            { return ErrNotSupported }
 func (x *pushPattern) readActivated(p *peerPipe)  { p.in.Drain() }
 func (x *pushPattern) writeActivated(p *peerPipe) { x.lb.activate(p) }
+func (x *pushPattern) hasIn() bool                { return false }
+func (x *pushPattern) hasOut() bool               { return x.lb.hasOut() }
 
 // PULL: fair-queues in, never sends (RFC 30).
 type pullPattern struct{ fq fairQueue }
@@ -45,6 +47,8 @@ func (x *pullPattern) send(*Msg) error            { return ErrNotSupported }
 func (x *pullPattern) recv(m *Msg) error          { _, err := x.fq.recv(m); return err }
 func (x *pullPattern) readActivated(p *peerPipe)  { x.fq.activate(p) }
 func (x *pullPattern) writeActivated(p *peerPipe) {}
+func (x *pullPattern) hasIn() bool                { return x.fq.ready(nil) }
+func (x *pullPattern) hasOut() bool               { return false }
 
 // PAIR: exactly one peer; later ones are refused while it exists (RFC 31).
 type pairPattern struct {
@@ -91,6 +95,11 @@ func (x *pairPattern) recv(m *Msg) error {
 func (x *pairPattern) readActivated(*peerPipe)  {}
 func (x *pairPattern) writeActivated(*peerPipe) {}
 
+func (x *pairPattern) hasIn() bool { return x.peer != nil && x.s.peekFrames(x.peer) != nil }
+func (x *pairPattern) hasOut() bool {
+	return x.peer != nil && !x.peer.gone && !x.peer.out.full()
+}
+
 // DEALER: load-balances out, fair-queues in (RFC 28).
 type dealerPattern struct {
 	s  *Socket
@@ -110,5 +119,7 @@ func (x *dealerPattern) attach(p *peerPipe) bool {
 func (x *dealerPattern) detach(p *peerPipe)         { x.lb.remove(p); x.fq.detach(p) }
 func (x *dealerPattern) send(m *Msg) error          { _, err := x.lb.send(m); return err }
 func (x *dealerPattern) recv(m *Msg) error          { _, err := x.fq.recv(m); return err }
+func (x *dealerPattern) hasIn() bool                { return x.fq.ready(nil) }
+func (x *dealerPattern) hasOut() bool               { return x.lb.hasOut() }
 func (x *dealerPattern) readActivated(p *peerPipe)  { x.fq.activate(p) }
 func (x *dealerPattern) writeActivated(p *peerPipe) { x.lb.activate(p) }

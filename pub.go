@@ -142,6 +142,11 @@ func (x *pubPattern) send(m *Msg) error {
 	return nil
 }
 
+// A PUB or XPUB never blocks a send: a subscriber at its high-water mark
+// loses the message (XPubNoDrop makes the send fail at once instead).
+func (x *pubPattern) hasIn() bool  { return x.xpub && len(x.pending) > 0 }
+func (x *pubPattern) hasOut() bool { return true }
+
 func (x *pubPattern) recv(m *Msg) error {
 	if !x.xpub {
 		return ErrNotSupported

@@ -1,6 +1,10 @@
 package zmq
 
-import "github.com/zmq-go/zmq/internal/pipe"
+import (
+	"slices"
+
+	"github.com/zmq-go/zmq/internal/pipe"
+)
 
 // REP: receives requests fairly and sends each reply back to the peer the
 // request came from, restoring its envelope (RFC 28).
@@ -19,6 +23,17 @@ func (x *repPattern) attach(p *peerPipe) bool    { x.fq.attach(p); return true }
 func (x *repPattern) detach(p *peerPipe)         { x.fq.detach(p) }
 func (x *repPattern) readActivated(p *peerPipe)  { x.fq.activate(p) }
 func (x *repPattern) writeActivated(p *peerPipe) {}
+
+// hasIn: a REP that owes a reply receives nothing; a request without an
+// envelope is dropped, as recv drops it.
+func (x *repPattern) hasIn() bool {
+	return !x.owing && x.fq.ready(func(_ *peerPipe, fs []pipe.Frame) bool {
+		return slices.ContainsFunc(fs, func(f pipe.Frame) bool { return len(f.Bytes()) == 0 })
+	})
+}
+
+// hasOut: a REP sends only the reply it owes.
+func (x *repPattern) hasOut() bool { return x.owing }
 
 func (x *repPattern) recv(m *Msg) error {
 	if x.owing {

@@ -18,6 +18,7 @@ type reqPattern struct {
 	reqID     uint32
 	frames    [][]byte
 	chunks    []*pipe.Chunk
+	valid     func(*peerPipe, []pipe.Frame) bool // hasIn's filter, made once
 }
 
 func newReqPattern(s *Socket) *reqPattern {
@@ -82,6 +83,32 @@ func (x *reqPattern) send(m *Msg) error {
 	x.receiving = true
 	return nil
 }
+
+// hasIn: a REQ receives only the reply to its request, from the peer it
+// went to; others are dropped, as recv drops them.
+func (x *reqPattern) hasIn() bool {
+	if !x.receiving {
+		return false
+	}
+	if x.valid == nil {
+		x.valid = func(p *peerPipe, fs []pipe.Frame) bool {
+			if p != x.replyPipe {
+				return false
+			}
+			n := 0
+			if x.s.opts.reqCorrelate {
+				if len(fs) == 0 || len(fs[0].Bytes()) != 4 || binary.NativeEndian.Uint32(fs[0].Bytes()) != x.reqID {
+					return false
+				}
+				n = 1
+			}
+			return len(fs) >= n+2 && len(fs[n].Bytes()) == 0
+		}
+	}
+	return x.fq.ready(x.valid)
+}
+
+func (x *reqPattern) hasOut() bool { return !x.receiving && x.lb.hasOut() }
 
 func (x *reqPattern) recv(m *Msg) error {
 	if !x.receiving {

@@ -91,6 +91,11 @@ func (x *routerPattern) send(m *Msg) error {
 	return nil
 }
 
+// A ROUTER always takes a message: one for a peer that cannot take it is
+// dropped, or refused at once with RouterMandatory.
+func (x *routerPattern) hasIn() bool  { return x.fq.ready(nil) }
+func (x *routerPattern) hasOut() bool { return true }
+
 func (x *routerPattern) recv(m *Msg) error {
 	p, err := x.fq.recv(m)
 	if err != nil {

@@ -26,6 +26,11 @@ type pattern interface {
 	recv(m *Msg) error
 	readActivated(p *peerPipe)
 	writeActivated(p *peerPipe)
+	// hasIn reports whether recv would return a message now, dropping
+	// the queued messages recv would drop; hasOut whether send would find
+	// room (libzmq's ZMQ_EVENTS). See poll.go.
+	hasIn() bool
+	hasOut() bool
 }
 
 // hiccuper is implemented by patterns that resend state when a persistent
@@ -85,6 +90,12 @@ type Socket struct {
 	wg        sync.WaitGroup // goroutines the socket started
 	closeOnce sync.Once
 	janitorOn bool // see janitor; guarded by mu
+
+	// Pollers watching the socket (see poll.go). watchMu is a leaf lock:
+	// notifications come from any goroutine, some holding other locks.
+	watchMu  sync.Mutex
+	watchers []chan struct{}
+	watched  atomic.Bool
 
 	// Monitors. monMu is a leaf lock: see emit.
 	monMu     sync.Mutex
@@ -171,6 +182,7 @@ func (s *Socket) activateIn(p *peerPipe) {
 	s.actAny.Store(true)
 	signal(s.readable)
 	s.pokeReceivers()
+	s.notifyWatchers()
 }
 
 func (s *Socket) activateOut(p *peerPipe) {
@@ -179,6 +191,7 @@ func (s *Socket) activateOut(p *peerPipe) {
 	s.actMu.Unlock()
 	s.actAny.Store(true)
 	signal(s.writable)
+	s.notifyWatchers()
 }
 
 func signal(c chan struct{}) {
@@ -322,6 +335,9 @@ func (s *Socket) do(ctx context.Context, block, pull bool, c chan struct{}, wait
 		if err == nil && waiters.Load() > 0 {
 			s.signalWaiters(c)
 		}
+		if err == nil {
+			s.notifyWatchers() // REQ and REP change direction
+		}
 		return err
 	}
 	return s.doMore(ctx, block, pull, c, waiters, op, err)
@@ -356,6 +372,9 @@ func (s *Socket) doMore(ctx context.Context, block, pull bool, c chan struct{}, 
 			pulled(pullers, false, false)
 			if err == nil && waiters.Load() > 0 {
 				s.signalWaiters(c)
+			}
+			if err == nil {
+				s.notifyWatchers()
 			}
 			return err
 		}
@@ -486,6 +505,31 @@ func (s *Socket) wait(ctx context.Context, c chan struct{}) error {
 	case <-s.ctx.done:
 		return ErrTerminated
 	}
+}
+
+// peekFrames returns the frames of p's next message without taking them,
+// or nil; an empty inproc queue has its stage pulled before the next wait,
+// as in takeFrames. s.mu is held.
+func (s *Socket) peekFrames(p *peerPipe) []pipe.Frame {
+	fs := p.in.PeekMsg()
+	if fs == nil {
+		if st := p.in.Stage(); st != nil && !slices.Contains(s.starved, st) {
+			s.starved = append(s.starved, st)
+		}
+	}
+	return fs
+}
+
+// dropMsg drops p's next message. s.mu is held.
+func (s *Socket) dropMsg(p *peerPipe) {
+	fs, ok, _ := p.in.Pop()
+	if !ok {
+		return
+	}
+	for _, f := range fs {
+		f.Release()
+	}
+	p.in.Done()
 }
 
 // takeFrames pops the next message of p into m; false if p has none.

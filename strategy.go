@@ -57,6 +57,22 @@ func (lb *loadBalancer) send(m *Msg) (*peerPipe, error) {
 	return nil, errAgain
 }
 
+// hasOut reports whether some pipe has room, setting aside those that
+// have none (they come back when they have, as after a failed send).
+func (lb *loadBalancer) hasOut() bool {
+	for len(lb.active) > 0 {
+		if lb.current >= len(lb.active) {
+			lb.current = 0
+		}
+		p := lb.active[lb.current]
+		if !p.out.full() {
+			return true
+		}
+		lb.remove(p)
+	}
+	return false
+}
+
 // sendParts is send for a message assembled from parts, which the caller
 // keeps on failure.
 func (lb *loadBalancer) sendParts(frames [][]byte, chunks []*pipe.Chunk) (*peerPipe, error) {
@@ -121,6 +137,26 @@ func (fq *fairQueue) detach(p *peerPipe) {
 	if !p.in.Peek() {
 		fq.remove(p)
 	}
+}
+
+// ready reports whether recv would return a message: whether some pipe
+// has one that valid (nil: any) accepts. Messages valid refuses at the
+// head of a queue are dropped, as the pattern's recv would drop them.
+// s.mu is held.
+func (fq *fairQueue) ready(valid func(p *peerPipe, fs []pipe.Frame) bool) bool {
+	for _, p := range fq.active {
+		for {
+			fs := fq.s.peekFrames(p)
+			if fs == nil {
+				break
+			}
+			if valid == nil || valid(p, fs) {
+				return true
+			}
+			fq.s.dropMsg(p)
+		}
+	}
+	return false
 }
 
 // recv fills m from the next pipe with a message and returns that pipe.

@@ -67,6 +67,9 @@ func (x *streamPattern) send(m *Msg) error {
 	return nil
 }
 
+func (x *streamPattern) hasIn() bool  { return x.fq.ready(nil) }
+func (x *streamPattern) hasOut() bool { return true }
+
 func (x *streamPattern) recv(m *Msg) error {
 	p, err := x.fq.recv(m)
 	if err != nil {

@@ -1,5 +1,7 @@
 package zmq
 
+import "github.com/zmq-go/zmq/internal/pipe"
+
 // SUB and XSUB: fair-queue in; SUB drops messages that match no
 // subscription, XSUB passes everything. Subscriptions go to every publisher
 // and are sent again when one reconnects (RFC 29).
@@ -8,6 +10,7 @@ type subPattern struct {
 	fq    fairQueue
 	subs  subTrie
 	pipes []*peerPipe
+	match func(*peerPipe, []pipe.Frame) bool // hasIn's filter, made once
 }
 
 func (x *subPattern) attach(p *peerPipe) bool {
@@ -77,6 +80,27 @@ func (x *subPattern) send(m *Msg) error {
 	sendTo(to, m)
 	return nil
 }
+
+// hasIn drops the messages that match no subscription, as recv does.
+func (x *subPattern) hasIn() bool {
+	if x.s.typ == XSub {
+		return x.fq.ready(nil)
+	}
+	if x.match == nil {
+		x.match = func(_ *peerPipe, fs []pipe.Frame) bool {
+			var topic []byte
+			if len(fs) > 0 {
+				topic = fs[0].Bytes()
+			}
+			return x.subs.matches(topic) != x.s.opts.invertMatching
+		}
+	}
+	return x.fq.ready(x.match)
+}
+
+// hasOut: an XSUB sends subscriptions (and never blocks); a SUB sends
+// nothing.
+func (x *subPattern) hasOut() bool { return x.s.typ == XSub }
 
 func (x *subPattern) recv(m *Msg) error {
 	for {

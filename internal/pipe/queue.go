@@ -379,6 +379,26 @@ func (q *Queue) Peek() bool {
 	return q.rPos < len(q.r) || q.refill()
 }
 
+// PeekMsg returns the frames of the next message without taking it, or nil
+// (registering the consumer for a notification, as Peek) when none is
+// queued. They stay valid until the consumer's next Pop or refill.
+func (q *Queue) PeekMsg() []Frame {
+	if q.conflate {
+		q.conflateRefill()
+	}
+	if q.rPos == len(q.r) && !q.refill() {
+		return nil
+	}
+	end := q.rPos
+	for end < len(q.r) {
+		end++
+		if !q.r[end-1].More() {
+			break
+		}
+	}
+	return q.r[q.rPos:end:end]
+}
+
 // conflateRefill drops what the consumer holds when a newer message waits.
 func (q *Queue) conflateRefill() {
 	q.mu.Lock()
