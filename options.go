@@ -44,6 +44,8 @@ type options struct {
 	heartbeatTimeout  time.Duration // < 0: heartbeatIvl
 	heartbeatTTL      time.Duration
 	reconnectStop     ReconnectStopFlags
+	sendTimeout       time.Duration // < 0: none
+	recvTimeout       time.Duration // < 0: none
 	security
 }
 
@@ -62,6 +64,29 @@ func defaultOptions() options {
 		tcpKeepaliveIntvl: -1,
 		streamNotify:      true,
 		heartbeatTimeout:  -1,
+		sendTimeout:       -1,
+		recvTimeout:       -1,
+	}
+}
+
+// SendTimeout sets ZMQ_SNDTIMEO: how long a blocking Send waits before it
+// gives up with [ErrWouldBlock] (EAGAIN), as libzmq's zmq_send does; the
+// call's context can still end it sooner. 0 makes every Send behave as
+// TrySend. Default -1: no limit but the context's.
+func SendTimeout(d time.Duration) Option {
+	return func(s *Socket) error {
+		s.opts.sendTimeout = max(d, -1)
+		return nil
+	}
+}
+
+// RecvTimeout sets ZMQ_RCVTIMEO: how long a blocking Recv (or RecvMsg)
+// waits before it gives up with [ErrWouldBlock], as SendTimeout does for
+// Send. Default -1: no limit but the context's.
+func RecvTimeout(d time.Duration) Option {
+	return func(s *Socket) error {
+		s.opts.recvTimeout = max(d, -1)
+		return nil
 	}
 }
 

@@ -136,12 +136,23 @@ func (c *Context) NewSocket(t Type, opts ...Option) (*Socket, error) {
 // Type returns the socket's type.
 func (s *Socket) Type() Type { return s.typ }
 
-// SetOption applies options to an open socket.
+// SetOption applies options to an open socket: all of them or, when one is
+// invalid (its error is returned), none.
 func (s *Socket) SetOption(opts ...Option) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return s.closeErr
+	}
+	// A dry run on a scratch socket of the same type first, so that a
+	// list with a bad option changes nothing.
+	scratch := &Socket{typ: s.typ, opts: s.opts, pipes: map[*peerPipe]struct{}{}}
+	scratch.opts.metadata = slices.Clone(s.opts.metadata)
+	scratch.pat = newPattern(scratch)
+	for _, o := range opts {
+		if err := o(scratch); err != nil {
+			return err
+		}
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {
@@ -354,13 +365,21 @@ func (s *Socket) doMore(ctx context.Context, block, pull bool, c chan struct{}, 
 		}
 	}()
 	polled := false // the last wait was in poll(2), which returned
+	// RecvTimeout or SendTimeout, counted from the first wait.
+	var expire <-chan time.Time
 	for {
 		var buf [2 * maxInline]pipe.Puller
 		pullers := buf[:0]
 		poll := false
+		timeout := s.opts.sendTimeout
+		if pull {
+			timeout = s.opts.recvTimeout
+		}
 		if err == errAgain && pull {
 			pullers = s.pullers(pullers)
-			poll = block && s.pollable(ctx)
+			// poll(2) waits without a timeout: a receive with one
+			// waits on the channel.
+			poll = block && timeout < 0 && s.pollable(ctx)
 		} else if len(s.starved) > 0 {
 			// A receive that succeeded found some queues empty: let
 			// their senders' stages be taken now, or fair queuing would
@@ -384,6 +403,14 @@ func (s *Socket) doMore(ctx context.Context, block, pull bool, c chan struct{}, 
 			if !block {
 				return ErrWouldBlock
 			}
+			if timeout == 0 {
+				return ErrWouldBlock
+			}
+			if timeout > 0 && expire == nil {
+				t := time.NewTimer(timeout)
+				defer t.Stop()
+				expire = t.C
+			}
 			if !waiting {
 				waiting = true
 				waiters.Add(1)
@@ -405,7 +432,7 @@ func (s *Socket) doMore(ctx context.Context, block, pull bool, c chan struct{}, 
 				}
 			}
 			if !handled {
-				if err := s.wait(ctx, c); err != nil {
+				if err := s.wait(ctx, c, expire); err != nil {
 					return err
 				}
 			}
@@ -494,10 +521,12 @@ func (s *Socket) signalWaiters(c chan struct{}) {
 	}
 }
 
-func (s *Socket) wait(ctx context.Context, c chan struct{}) error {
+func (s *Socket) wait(ctx context.Context, c chan struct{}, expire <-chan time.Time) error {
 	select {
 	case <-c:
 		return nil
+	case <-expire:
+		return ErrWouldBlock
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-s.done:
