@@ -184,7 +184,7 @@ func (s *Socket) bind(name string) error {
 	ep := s.newEndpoint(resolved, transport.Endpoint{Scheme: te.Scheme, Addr: addr}, true)
 	ep.ln, ep.stream = ln, st
 	s.endpoints[resolved] = append(s.endpoints[resolved], ep)
-	s.lastEP = resolved
+	s.lastEP, s.lastAddr = resolved, ln.Addr()
 	s.wg.Add(1)
 	go s.acceptLoop(ep)
 	return nil
@@ -242,7 +242,7 @@ func (s *Socket) connect(name string) error {
 		s.attachPipe(ep.persistent)
 	}
 	s.endpoints[name] = append(s.endpoints[name], ep)
-	s.lastEP = name
+	s.lastEP, s.lastAddr = name, nil
 	s.wg.Add(1)
 	go s.connectLoop(ep)
 	return nil

@@ -79,7 +79,7 @@ func (s *Socket) bindInproc(te transport.Endpoint) error {
 	delete(c.pending, te.Addr)
 	c.mu.Unlock()
 	s.endpoints[name] = append(s.endpoints[name], ep)
-	s.lastEP = name
+	s.lastEP, s.lastAddr = name, nil
 	s.mu.Unlock()
 	for _, pd := range pending {
 		s.acceptPending(ep, pd)
@@ -107,7 +107,7 @@ func (s *Socket) connectInproc(te transport.Endpoint) error {
 	}
 	ep := s.newEndpoint(name, te, false)
 	s.endpoints[name] = append(s.endpoints[name], ep)
-	s.lastEP = name
+	s.lastEP, s.lastAddr = name, nil
 	pd := &inprocPending{
 		s: s, ep: ep,
 		sendHWM: s.opts.sendHWM, recvHWM: s.opts.recvHWM, routingID: s.opts.routingID,

@@ -3,6 +3,7 @@ package zmq_test
 import (
 	"context"
 	"errors"
+	"net"
 	"reflect"
 	"testing"
 	"time"
@@ -158,5 +159,42 @@ func TestVersionHas(t *testing.T) {
 		if zmq.Has(name) != want {
 			t.Errorf("Has(%q) = %v", name, !want)
 		}
+	}
+}
+
+// LastAddr gives the bound address of "tcp://*:*" and "ipc://*" as a
+// net.Addr, the same as LastEndpoint's text; nil after a Connect or an
+// inproc Bind.
+func TestLastAddr(t *testing.T) {
+	checkLeaks(t)
+	s := newSock(t, zmq.Pull)
+	if a := s.LastAddr(); a != nil {
+		t.Fatalf("LastAddr before any Bind: %v", a)
+	}
+	if err := s.Bind("tcp://127.0.0.1:*"); err != nil {
+		t.Fatal(err)
+	}
+	ta, ok := s.LastAddr().(*net.TCPAddr)
+	if !ok || ta.Port == 0 || !ta.IP.IsLoopback() || s.LastEndpoint() != "tcp://"+ta.String() {
+		t.Fatalf("after a tcp Bind: LastAddr %v, LastEndpoint %q", s.LastAddr(), s.LastEndpoint())
+	}
+	if err := s.Bind("ipc://*"); err != nil {
+		t.Fatal(err)
+	}
+	ua, ok := s.LastAddr().(*net.UnixAddr)
+	if !ok || ua.Name == "" || s.LastEndpoint() != "ipc://"+ua.Name {
+		t.Fatalf("after an ipc Bind: LastAddr %v, LastEndpoint %q", s.LastAddr(), s.LastEndpoint())
+	}
+	if err := s.Connect("tcp://127.0.0.1:1"); err != nil {
+		t.Fatal(err)
+	}
+	if a := s.LastAddr(); a != nil {
+		t.Fatalf("LastAddr after a Connect: %v", a)
+	}
+	if err := s.Bind("inproc://lastaddr"); err != nil {
+		t.Fatal(err)
+	}
+	if a := s.LastAddr(); a != nil {
+		t.Fatalf("LastAddr after an inproc Bind: %v", a)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,7 @@ type Socket struct {
 	pipes      map[*peerPipe]struct{}
 	endpoints  map[string][]*endpoint
 	lastEP     string
+	lastAddr   net.Addr // the listener's, after a Bind over tcp or ipc
 	closed     bool
 	closedAt   time.Time // when Close began
 	gen        uint64    // message generation, for de-duplicating fan-out
@@ -169,6 +171,17 @@ func (s *Socket) LastEndpoint() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastEP
+}
+
+// LastAddr returns the local address of the listener of the last
+// successful Bind over tcp or ipc, resolved as LastEndpoint is: a
+// *net.TCPAddr (the port of "tcp://*:*" included) or a *net.UnixAddr
+// (the path of "ipc://*"). It returns nil when the last Bind or Connect
+// was another (a Connect, or inproc).
+func (s *Socket) LastAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastAddr
 }
 
 // hwmChanged propagates new high-water marks to existing pipes.
