@@ -175,6 +175,15 @@
 // and [Poller.Ready] gives a channel to select on beside others. A
 // goroutine per socket, each blocked in Recv, is the other Go way.
 //
+// # Coming from libzmq
+//
+// PORTING.md in the repository maps each libzmq, pyzmq and pebbe/zmq4
+// call to its counterpart here: options are values ([SendHWM]) and read
+// back with [Socket.Options]; a multipart message is one [Msg]; blocking
+// calls take a context, with [SendTimeout] and [RecvTimeout] for ported
+// code; libzmq's errno values are error values ([ErrWouldBlock] is
+// EAGAIN).
+//
 // # Limitations
 //
 // Not yet implemented: the pgm/epgm multicast
