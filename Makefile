@@ -1,6 +1,6 @@
 # make test   - everything CI runs: deps, format, vet, staticcheck, unit and
-#               conformance tests with -race, cross-builds, interop with libzmq,
-#               perf tool smoke tests.
+#               conformance tests with -race, cross-builds, the windows/amd64
+#               tests under Wine, interop with libzmq, perf tool smoke tests.
 # make bench  - the side-by-side comparison with libzmq (the main job).
 # make perf   - builds the perf tools into bin/.
 # make load   - the load and soak tests of load/ (E3-E5, D9, §6.5): about 4
@@ -14,9 +14,9 @@ GO ?= go
 STATICCHECK_VERSION := v0.8.2
 GOBIN := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: test deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke load chaos
+.PHONY: test deps fmt vet staticcheck unit cross wine interop perf-smoke fuzz-smoke load chaos
 
-test: deps fmt vet staticcheck unit cross interop perf-smoke fuzz-smoke
+test: deps fmt vet staticcheck unit cross wine interop perf-smoke fuzz-smoke
 
 deps:
 	@scripts/deps.sh
@@ -43,6 +43,10 @@ cross:
 	GOOS=windows GOARCH=amd64 $(GO) build ./...
 	GOOS=darwin GOARCH=arm64 $(GO) build ./...
 	GOOS=linux GOARCH=386 $(GO) build ./...
+
+# The windows/amd64 tests under Wine, over tcp and inproc (WINDOWS.md).
+wine:
+	@scripts/wine-test.sh
 
 interop:
 	cd interop && CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m ./...

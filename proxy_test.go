@@ -205,7 +205,7 @@ func TestProxyStreamerCapture(t *testing.T) {
 	if err := src.Connect(bound(t, pull, "tcp")); err != nil {
 		t.Fatal(err)
 	}
-	if err := dst.Connect(bound(t, push, "ipc")); err != nil {
+	if err := dst.Connect(bound(t, push, "tcp")); err != nil {
 		t.Fatal(err)
 	}
 	capture := newSock(t, zmq.Pair)
