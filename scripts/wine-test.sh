@@ -18,8 +18,11 @@ if ! command -v x86_64-w64-mingw32-gcc >/dev/null; then
 	echo "wine-test: x86_64-w64-mingw32-gcc is missing (run scripts/deps.sh)" >&2
 	exit 1
 fi
+wineserver=$(command -v wineserver || echo /usr/lib/wine/wineserver)
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# The prefix's wineserver outlives the test binary for a moment: stop it
+# before the prefix goes.
+trap 'WINEPREFIX=$tmp/prefix "$wineserver" -k 2>/dev/null; rm -rf "$tmp"' EXIT
 export WINEPREFIX=$tmp/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 
 x86_64-w64-mingw32-gcc -shared -O2 -o "$tmp/bcryptprimitives.dll" "$root/scripts/wine/bcryptprimitives.c"
