@@ -34,7 +34,7 @@ const loopback = "-iface=127.0.0.1"
 func TestExamples(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("no go tool:", err)
+		t.Fatal("no go tool:", err)
 	}
 	bin := t.TempDir()
 	args := []string{"build", "-o", bin + string(filepath.Separator)}
@@ -133,8 +133,11 @@ func TestExamples(t *testing.T) {
 		})
 	})
 
-	// Fewer updates than a SUB queues (RecvHWM 1000): a subscriber whose
-	// queue is full when the publisher closes loses the stream's tail.
+	// Fewer updates than a SUB queues (RecvHWM 1000): with 10,000, one run
+	// in six to ten lost a subscriber's last updates and its END when the
+	// publisher's process closed and exited. That is a defect still to be
+	// found (the reliability issue's notes); the small count keeps this
+	// test about the examples.
 	t.Run("sync", func(t *testing.T) {
 		pub := r.start(t, "syncpub", "-subs=2", "-n=500", loopback)
 		subs := []*proc{r.start(t, "syncsub"), r.start(t, "syncsub")}
