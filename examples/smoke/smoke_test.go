@@ -88,19 +88,17 @@ func TestExamples(t *testing.T) {
 	})
 
 	t.Run("pipeline-kill", func(t *testing.T) {
+		// One worker: the ventilator's PUSH waits for it, so it is
+		// connected before the sink can publish KILL. A second worker
+		// that started late (a loaded machine) could join after the KILL
+		// and wait for ever, the zguide's slow joiner.
 		sink := r.start(t, "tasksink2", "-tasks=20", loopback)
-		workers := []*proc{
-			r.start(t, "taskwork2", "-scale=0.1"),
-			r.start(t, "taskwork2", "-scale=0.1"),
-		}
+		worker := r.start(t, "taskwork2", "-scale=0.1")
 		vent := r.start(t, "taskvent", "-tasks=20", "-wait=false", loopback)
 		vent.exit(t)
 		sink.exit(t)
 		sink.match(t, `Total elapsed time: \d+ msec\n$`)
-		// The KILL stops both workers.
-		for _, w := range workers {
-			w.exit(t)
-		}
+		worker.exit(t) // the KILL stops it
 	})
 
 	t.Run("rrbroker", func(t *testing.T) {
