@@ -124,6 +124,19 @@ static void echo(void *s, size_t size, long count)
     }
 }
 
+/* print_thr prints the throughput of count messages of size bytes in us
+ * microseconds, as local_thr does. */
+static void print_thr(size_t size, long count, unsigned long us)
+{
+    if (us == 0)
+        us = 1;
+    double thr = (double)count / us * 1e6;
+    printf("message size: %zu [B]\n", size);
+    printf("message count: %ld\n", count);
+    printf("mean throughput: %d [msg/s]\n", (int)thr);
+    printf("mean throughput: %.3f [Mb/s]\n", thr * size * 8 / 1e6);
+}
+
 /* sink takes count messages, timing them from the first, and prints the
  * throughput as local_thr does. */
 static void sink(void *s, size_t size, long count)
@@ -132,14 +145,7 @@ static void sink(void *s, size_t size, long count)
     void *watch = zmq_stopwatch_start();
     for (long i = 1; i < count; i++)
         recv_size(s, size);
-    unsigned long us = zmq_stopwatch_stop(watch);
-    if (us == 0)
-        us = 1;
-    double thr = (double)count / us * 1e6;
-    printf("message size: %zu [B]\n", size);
-    printf("message count: %ld\n", count);
-    printf("mean throughput: %d [msg/s]\n", (int)thr);
-    printf("mean throughput: %.3f [Mb/s]\n", thr * size * 8 / 1e6);
+    print_thr(size, count, zmq_stopwatch_stop(watch));
 }
 
 /* ping makes count roundtrips and prints the one-way latency as
@@ -285,14 +291,7 @@ static int proxy_thr(size_t size, long count)
             fail("pthread_create");
     for (long i = 0; i < count; i++)
         recv_size(sub, size);
-    unsigned long us = zmq_stopwatch_stop(watch);
-    if (us == 0)
-        us = 1;
-    double thr = (double)count / us * 1e6;
-    printf("message size: %zu [B]\n", size);
-    printf("message count: %ld\n", count);
-    printf("mean throughput: %d [msg/s]\n", (int)thr);
-    printf("mean throughput: %.3f [Mb/s]\n", thr * size * 8 / 1e6);
+    print_thr(size, count, zmq_stopwatch_stop(watch));
     for (int i = 0; i < 2; i++)
         pthread_join(pubs[i], NULL);
     void *control = zmq_socket(ctx, ZMQ_REQ);
