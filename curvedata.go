@@ -122,6 +122,7 @@ func (s *curveSender) seal(r *frameCursor, limit int) ([]byte, error) {
 	return out, nil
 }
 
+// trim drops buffers a burst grew, for an idle writer.
 func (s *curveSender) trim() {
 	if cap(s.plain) > maxIdleSealed {
 		s.plain = nil

@@ -70,6 +70,10 @@ type engine struct {
 	iwN   int
 	iwErr error
 	iwFn  func(fd uintptr) bool
+	// For tests: the bound on each inline write (0: none), and the
+	// batches senders wrote.
+	iwCap        int
+	inlineWrites atomic.Int64
 
 	zmtp2 bool // the peer speaks ZMTP 2.0: no commands
 	hb    heartbeat
@@ -110,6 +114,7 @@ func newEngine(s *Socket, conn net.Conn, ep *endpoint) *engine {
 	e := &engine{s: s, conn: conn, ep: ep, space: make(chan struct{}, 1), stop: make(chan struct{}), wdone: make(chan struct{}), trimW: make(chan struct{}, 1)}
 	e.rd.e = e
 	e.rd.wake = make(chan struct{}, 1)
+	e.iwCap = int(inlineWriteCap.Load())
 	return e
 }
 
@@ -303,22 +308,19 @@ func (e *engine) inlineSeal(b *pipe.Batch) bool {
 // message, not a burst.
 const maxInlineSeal = 64 << 10
 
-// For tests: inlineWriteCap, when above zero, bounds each write of a
-// sender, as a socket with little room would; inlineWrites counts the
-// batches senders wrote.
-var (
-	inlineWriteCap atomic.Int64
-	inlineWrites   atomic.Int64
-)
+// inlineWriteCap, when above zero, bounds each write of a sender on the
+// connections made afterwards, as a socket with little room would: for
+// tests (see engine.iwCap).
+var inlineWriteCap atomic.Int64
 
 // writeNow writes what the socket takes at once of e.iw, in order.
 func (e *engine) writeNow(fd uintptr) bool {
 	b := e.iw
-	inlineWrites.Add(1)
+	e.inlineWrites.Add(1)
 	for len(b.Bufs) > 0 {
 		buf := b.Bufs[0]
-		if c := inlineWriteCap.Load(); c > 0 && int64(len(buf)) > c {
-			buf = buf[:c]
+		if e.iwCap > 0 && len(buf) > e.iwCap {
+			buf = buf[:e.iwCap]
 		}
 		first := len(b.Bufs[0])
 		n, again, err := writeFD(fd, buf)

@@ -113,12 +113,26 @@ func WaitersForTest(s *Socket) (recv, send int32) {
 // poll(2) (see pollwait.go).
 func PollWaitsForTest() int64 { return pollWaits.Load() }
 
-// InlineWritesForTest returns how many batches senders have written
-// themselves (see engine.inlineWrite).
-func InlineWritesForTest() int64 { return inlineWrites.Load() }
+// InlineWritesForTest returns how many batches the senders of the
+// sockets' current connections have written themselves (see
+// engine.inlineWrite).
+func InlineWritesForTest(socks ...*Socket) int64 {
+	var n int64
+	for _, s := range socks {
+		s.mu.Lock()
+		for p := range s.pipes {
+			if p.eng != nil {
+				n += p.eng.inlineWrites.Load()
+			}
+		}
+		s.mu.Unlock()
+	}
+	return n
+}
 
 // SetInlineWriteCapForTest bounds each write of a sender to n bytes (0: no
-// bound), so that a batch is left in part to the connection's writer.
+// bound) on connections made afterwards, so that a batch is left in part
+// to the connection's writer.
 func SetInlineWriteCapForTest(n int) (restore func()) {
 	inlineWriteCap.Store(int64(n))
 	return func() { inlineWriteCap.Store(0) }

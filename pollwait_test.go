@@ -229,6 +229,7 @@ func inlineSends(t *testing.T, mech, tr string, cut int) {
 		server, client := newCurvePair(t), newCurvePair(t)
 		repOpts, reqOpts = server.serverOpts(), client.clientOpts(server.pub)
 	}
+	defer zmq.SetInlineWriteCapForTest(cut)()
 	rep := newSock(t, zmq.Rep, repOpts...)
 	req := newSock(t, zmq.Req, reqOpts...)
 	if err := req.Connect(bound(t, rep, tr)); err != nil {
@@ -238,8 +239,7 @@ func inlineSends(t *testing.T, mech, tr string, cut int) {
 	expect(t, rep, "hello")
 	send(t, rep, "hi")
 	expect(t, req, "hi")
-	defer zmq.SetInlineWriteCapForTest(cut)()
-	before := zmq.InlineWritesForTest()
+	before := zmq.InlineWritesForTest(req, rep)
 
 	// The REP does not receive yet: 16 MiB cannot fit the sockets'
 	// buffers, and Send must not wait for it.
@@ -280,7 +280,7 @@ func inlineSends(t *testing.T, mech, tr string, cut int) {
 	}
 	// Most messages went while the writer slept: at least one side of
 	// most round trips wrote its message itself.
-	if n := zmq.InlineWritesForTest() - before; n < 300 {
+	if n := zmq.InlineWritesForTest(req, rep) - before; n < 300 {
 		t.Fatalf("senders wrote %d batches themselves in 301 round trips", n)
 	}
 }

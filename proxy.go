@@ -274,10 +274,8 @@ func (p *SteerableProxy) forward(ctx context.Context, from *Socket, fromStats *s
 		for _, fr := range m.Frames {
 			n += uint64(len(fr))
 		}
-		if p.capture != nil {
-			if err := p.capture.Send(ctx, m); err != nil {
-				return proxyErr(ctx, fmt.Errorf("zmq: proxy capture: %w", err))
-			}
+		if err := p.copyToCapture(ctx, m); err != nil {
+			return err
 		}
 		// Counted before it goes: whoever receives it then sees it counted.
 		fromStats.msgsIn.Add(1)
@@ -288,6 +286,17 @@ func (p *SteerableProxy) forward(ctx context.Context, from *Socket, fromStats *s
 			return proxyErr(ctx, err)
 		}
 	}
+}
+
+// copyToCapture sends a copy of m to the capture socket, if any.
+func (p *SteerableProxy) copyToCapture(ctx context.Context, m Msg) error {
+	if p.capture == nil {
+		return nil
+	}
+	if err := p.capture.Send(ctx, m); err != nil {
+		return proxyErr(ctx, fmt.Errorf("zmq: proxy capture: %w", err))
+	}
+	return nil
 }
 
 // proxyErr is err, unless the proxy's own context ended: then that.
@@ -324,10 +333,8 @@ func (p *SteerableProxy) steer(ctx context.Context, control *Socket) error {
 		if err := control.RecvMsg(ctx, &m); err != nil {
 			return proxyErr(ctx, err)
 		}
-		if p.capture != nil {
-			if err := p.capture.Send(ctx, m); err != nil {
-				return proxyErr(ctx, fmt.Errorf("zmq: proxy capture: %w", err))
-			}
+		if err := p.copyToCapture(ctx, m); err != nil {
+			return err
 		}
 		cmd := ""
 		if len(m.Frames) == 1 {

@@ -92,17 +92,8 @@ func (x *reqPattern) hasIn() bool {
 	}
 	if x.valid == nil {
 		x.valid = func(p *peerPipe, fs []pipe.Frame) bool {
-			if p != x.replyPipe {
-				return false
-			}
-			n := 0
-			if x.s.opts.reqCorrelate {
-				if len(fs) == 0 || len(fs[0].Bytes()) != 4 || binary.NativeEndian.Uint32(fs[0].Bytes()) != x.reqID {
-					return false
-				}
-				n = 1
-			}
-			return len(fs) >= n+2 && len(fs[n].Bytes()) == 0
+			_, ok := x.envelope(len(fs), func(i int) []byte { return fs[i].Bytes() })
+			return p == x.replyPipe && ok
 		}
 	}
 	return x.fq.ready(x.valid)
@@ -132,16 +123,26 @@ func (x *reqPattern) recv(m *Msg) error {
 // stripEnvelope removes [request id][empty] from a reply; false if the
 // reply is malformed or answers another request.
 func (x *reqPattern) stripEnvelope(m *Msg) bool {
+	n, ok := x.envelope(len(m.Frames), func(i int) []byte { return m.Frames[i] })
+	if ok {
+		m.dropFront(n)
+	}
+	return ok
+}
+
+// envelope checks the envelope of a reply of count frames, frame(i)
+// giving each: [request id] (with ReqCorrelate) then an empty frame,
+// followed by at least one frame. It returns the envelope's length.
+func (x *reqPattern) envelope(count int, frame func(i int) []byte) (int, bool) {
 	n := 0
 	if x.s.opts.reqCorrelate {
-		if len(m.Frames) == 0 || len(m.Frames[0]) != 4 || binary.NativeEndian.Uint32(m.Frames[0]) != x.reqID {
-			return false
+		if count == 0 || len(frame(0)) != 4 || binary.NativeEndian.Uint32(frame(0)) != x.reqID {
+			return 0, false
 		}
 		n = 1
 	}
-	if len(m.Frames) < n+2 || len(m.Frames[n]) != 0 {
-		return false
+	if count < n+2 || len(frame(n)) != 0 {
+		return 0, false
 	}
-	m.dropFront(n + 1)
-	return true
+	return n + 1, true
 }

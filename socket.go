@@ -413,10 +413,7 @@ func (s *Socket) doMore(ctx context.Context, block, pull bool, c chan struct{}, 
 		got, empty := pulled(pullers, poll, polled)
 		polled = false
 		if !got {
-			if !block {
-				return ErrWouldBlock
-			}
-			if timeout == 0 {
+			if !block || timeout == 0 {
 				return ErrWouldBlock
 			}
 			if timeout > 0 && expire == nil {

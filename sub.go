@@ -92,7 +92,7 @@ func (x *subPattern) hasIn() bool {
 			if len(fs) > 0 {
 				topic = fs[0].Bytes()
 			}
-			return x.subs.matches(topic) != x.s.opts.invertMatching
+			return x.wants(topic)
 		}
 	}
 	return x.fq.ready(x.match)
@@ -114,9 +114,14 @@ func (x *subPattern) recv(m *Msg) error {
 		if len(m.Frames) > 0 {
 			topic = m.Frames[0]
 		}
-		if x.subs.matches(topic) != x.s.opts.invertMatching {
+		if x.wants(topic) {
 			return nil
 		}
 		m.reset()
 	}
+}
+
+// wants reports whether a SUB receives a message with this first frame.
+func (x *subPattern) wants(topic []byte) bool {
+	return x.subs.matches(topic) != x.s.opts.invertMatching
 }
