@@ -5,6 +5,7 @@ package smoke
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,36 +16,58 @@ import (
 	"time"
 )
 
-// examples are the programs the test builds.
-var examples = []string{
-	"hwserver", "hwclient", "version",
-	"wuserver", "wuclient", "wuproxy",
-	"taskvent", "taskwork", "tasksink", "taskwork2", "tasksink2",
-	"rrclient", "rrworker", "rrbroker", "msgqueue", "mtserver",
-	"syncpub", "syncsub",
-}
-
 // timeout bounds each process and each wait for its output.
 const timeout = 30 * time.Second
 
 // loopback makes the servers bind to loopback only.
 const loopback = "-iface=127.0.0.1"
 
+// built is the directory holding every example, built once for all the
+// tests of the package. Tests run one after the other (none is
+// parallel): the examples use the zguide's fixed ports.
+var built struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// build builds every example of examples/ and returns a runner for them.
+func build(t *testing.T) runner {
+	t.Helper()
+	built.once.Do(func() {
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			built.err = fmt.Errorf("no go tool: %w", err)
+			return
+		}
+		dir, err := os.MkdirTemp("", "zguide-examples")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.dir = dir
+		out, err := exec.Command(goTool, "build", "-o", dir+string(filepath.Separator), "../...").CombinedOutput()
+		if err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return runner{bin: built.dir}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
 // The subtests run one after the other: the examples use fixed ports.
 func TestExamples(t *testing.T) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatal("no go tool:", err)
-	}
-	bin := t.TempDir()
-	args := []string{"build", "-o", bin + string(filepath.Separator)}
-	for _, name := range examples {
-		args = append(args, "../"+name)
-	}
-	if out, err := exec.Command(goTool, args...).CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	r := runner{bin: bin}
+	r := build(t)
 
 	t.Run("hello", func(t *testing.T) {
 		server := r.start(t, "hwserver", "-n=10", "-work=0", loopback)
