@@ -35,6 +35,7 @@ type frameReader struct {
 	msgs       int          // whole messages in batch
 	partial    int          // where the partial message starts in batch
 	failed     error        // a protocol error an inline read found
+	ended      error        // the stream ended with bytes still to decode (see readBlocking)
 	dry        int          // inline reads in a row that found nothing
 	skip       int          // inline reads skipped since the last one tried
 
@@ -145,6 +146,15 @@ func (r *frameReader) readBlocking() error {
 		return r.failed
 	}
 	if n == 0 && err != nil {
+		if r.start < r.end {
+			// The stream ended behind messages the high-water mark
+			// held back (a receive that read inline may have filled
+			// the queue since waitRoom looked): they are delivered
+			// first, as room is made, and the end reported after.
+			r.ended = err
+			r.noPoll.Store(true)
+			return nil
+		}
 		return err
 	}
 	_, derr := r.advance(n)
@@ -152,7 +162,8 @@ func (r *frameReader) readBlocking() error {
 }
 
 // backlog decodes bytes left over when the queue was full, and reports
-// whether that queued anything.
+// whether that queued anything; once the stream has ended, the end is
+// reported when nothing more can be queued.
 func (r *frameReader) backlog() (queued bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -160,9 +171,12 @@ func (r *frameReader) backlog() (queued bool, err error) {
 		return false, r.failed
 	}
 	if r.large != nil || r.start == r.end {
-		return false, nil
+		return false, r.ended
 	}
 	n, err := r.decode()
+	if n == 0 && err == nil {
+		err = r.ended
+	}
 	return n > 0, err
 }
 
@@ -261,7 +275,7 @@ func (r *frameReader) pull(quiet, force bool) pullResult {
 // pullLocked is pull with mu held.
 func (r *frameReader) pullLocked(quiet, force bool) pullResult {
 	e := r.e
-	if r.done || r.failed != nil || e.lingering.Load() {
+	if r.done || r.failed != nil || r.ended != nil || e.lingering.Load() {
 		r.noPoll.Store(true)
 		return pullBusy
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -218,4 +219,57 @@ func TestReaderResumesWhenReceiverStops(t *testing.T) {
 			t.Fatalf("message %d: %v", i, err)
 		}
 	}
+}
+
+// A stream that ends while the high-water mark holds part of what arrived
+// back must still deliver every message that arrived whole: the end of
+// the stream is the last thing read, never a reason to drop what was read
+// before it. The zguide's syncpub and syncsub lost a subscriber's last
+// updates this way when the publisher closed at once and the subscriber's
+// receives and its reader goroutine took turns at the high-water mark.
+func TestMessagesBeforeEndOfStream(t *testing.T) {
+	checkLeaks(t)
+	forEachTransport(t, func(t *testing.T, tr string) {
+		if tr == "inproc" {
+			return // no stream
+		}
+		const rounds, msgs = 30, 3000
+		for round := range rounds {
+			pub := newSock(t, zmq.Pub, zmq.SendHWM(msgs+1))
+			ep := bound(t, pub, tr)
+			sub := newSock(t, zmq.Sub, zmq.RecvHWM(50), zmq.Subscribe(nil))
+			if err := sub.Connect(ep); err != nil {
+				t.Fatal(err)
+			}
+			waitSubscribed(t, pub, sub, "")
+			for i := range msgs {
+				send(t, pub, strconv.Itoa(i))
+			}
+			send(t, pub, "END")
+			closed := make(chan error, 1)
+			go func() { closed <- pub.Close() }()
+			for i := 0; ; i++ {
+				ctx, cancel := contextWithTimeout(5 * time.Second)
+				m, err := sub.Recv(ctx)
+				cancel()
+				if err != nil {
+					t.Fatalf("round %d: %d messages, then %v", round, i, err)
+				}
+				got := string(m.Frames[0])
+				if got == "END" {
+					if i != msgs {
+						t.Fatalf("round %d: END after %d messages, want %d", round, i, msgs)
+					}
+					break
+				}
+				if want := strconv.Itoa(i); got != want {
+					t.Fatalf("round %d: message %q, want %q", round, got, want)
+				}
+			}
+			if err := <-closed; err != nil {
+				t.Fatal(err)
+			}
+			sub.Close()
+		}
+	})
 }
