@@ -142,6 +142,10 @@ func (s *Socket) transportConfig() transport.Config {
 		KeepaliveIdle:  o.tcpKeepaliveIdle,
 		KeepaliveIntvl: o.tcpKeepaliveIntvl,
 		KeepaliveCnt:   o.tcpKeepaliveCnt,
+		Sock:           o.sock,
+		Socks:          o.socks,
+		SocksUser:      o.socksUser,
+		SocksPass:      o.socksPass,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zmq-go/zmq/internal/transport"
 	"github.com/zmq-go/zmq/internal/zmtp"
 )
 
@@ -46,6 +47,10 @@ type options struct {
 	reconnectStop     ReconnectStopFlags
 	sendTimeout       time.Duration // < 0: none
 	recvTimeout       time.Duration // < 0: none
+	sock              transport.SockOpts
+	socks             string // SOCKS5 proxy, host:port
+	socksUser         string
+	socksPass         string
 	security
 }
 
@@ -66,6 +71,7 @@ func defaultOptions() options {
 		heartbeatTimeout:  -1,
 		sendTimeout:       -1,
 		recvTimeout:       -1,
+		sock:              transport.DefaultSockOpts,
 	}
 }
 
@@ -111,8 +117,10 @@ func RecvTimeout(d time.Duration) Option {
 //     Connect without Immediate makes its queue once, at the Connect.
 //   - For endpoints bound or connected afterwards, as in libzmq: Backlog
 //     and IPv6 at Bind; Immediate, ConnectRoutingID (the next Connect
-//     only), ReconnectInterval, ReconnectIntervalMax, ConnectTimeout, IPv6
-//     and the TCP keepalive options at Connect.
+//     only), ReconnectInterval, ReconnectIntervalMax, ConnectTimeout, IPv6,
+//     the TCP keepalive options, SocksProxy, SocksUsername and
+//     SocksPassword at Connect; SendBuffer, RecvBuffer, TOS, TCPMaxRT and
+//     BindToDevice at either.
 type Option func(s *Socket) error
 
 func invalid(format string, args ...any) error {

@@ -40,6 +40,13 @@ type SocketOptions struct {
 	HeartbeatInterval           time.Duration // ZMQ_HEARTBEAT_IVL; 0: none
 	HeartbeatTimeout            time.Duration // ZMQ_HEARTBEAT_TIMEOUT; -1: the interval
 	HeartbeatTTL                time.Duration // ZMQ_HEARTBEAT_TTL
+	SendBuffer, RecvBuffer      int           // ZMQ_SNDBUF, ZMQ_RCVBUF; -1: the system's
+	TOS                         int           // ZMQ_TOS
+	TCPMaxRT                    time.Duration // ZMQ_TCP_MAXRT
+	BindToDevice                string        // ZMQ_BINDTODEVICE
+	SocksProxy                  string        // ZMQ_SOCKS_PROXY
+	SocksUsername               string        // ZMQ_SOCKS_USERNAME
+	SocksPassword               string        // ZMQ_SOCKS_PASSWORD
 
 	Mechanism        Mechanism // ZMQ_MECHANISM
 	PlainServer      bool      // ZMQ_PLAIN_SERVER
@@ -96,6 +103,14 @@ func (s *Socket) Options() SocketOptions {
 		HeartbeatInterval:    o.heartbeatIvl,
 		HeartbeatTimeout:     o.heartbeatTimeout,
 		HeartbeatTTL:         o.heartbeatTTL,
+		SendBuffer:           o.sock.SendBuffer,
+		RecvBuffer:           o.sock.RecvBuffer,
+		TOS:                  o.sock.TOS,
+		TCPMaxRT:             o.sock.MaxRT,
+		BindToDevice:         o.sock.Device,
+		SocksProxy:           o.socks,
+		SocksUsername:        o.socksUser,
+		SocksPassword:        o.socksPass,
 		Mechanism:            o.mechanism,
 		PlainServer:          o.mechanism == MechanismPlain && o.asServer,
 		PlainUsername:        o.plainUsername,

@@ -50,6 +50,7 @@ func (tcpStream) Accepted(c net.Conn, cfg Config) {
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 		ApplyKeepalive(tc, cfg)
+		cfg.Sock.applyAccepted(tc)
 	}
 }
 func (tcpStream) DialDelayed() bool { return true }

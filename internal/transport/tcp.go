@@ -21,6 +21,15 @@ type Config struct {
 	KeepaliveIntvl int
 	KeepaliveCnt   int
 
+	// Sock are the options set on each tcp socket before it binds or
+	// connects, and on each connection a listener accepts.
+	Sock SockOpts
+
+	// Socks is the SOCKS5 proxy tcp connections go through
+	// ("host:port"; "": none), SocksUser and SocksPass the credentials
+	// offered to it (RFC 1929) when SocksUser is set.
+	Socks, SocksUser, SocksPass string
+
 	// Backlog is the listen queue length ListenTCP asks for: the number
 	// of connections the kernel completes and holds until they are
 	// accepted. 0 keeps Go's default, the system's maximum. It takes
@@ -108,7 +117,7 @@ func ListenTCP(addr string, cfg Config) (net.Listener, string, error) {
 			network = "tcp6"
 		}
 	}
-	lc := net.ListenConfig{KeepAlive: -1}
+	lc := net.ListenConfig{KeepAlive: -1, Control: cfg.Sock.controlFunc()}
 	ln, err := lc.Listen(context.Background(), network, net.JoinHostPort(ipString(ip), strconv.Itoa(p)))
 	if err != nil {
 		return nil, "", err
@@ -206,7 +215,7 @@ func DialTCP(ctx context.Context, addr string, cfg Config) (net.Conn, error) {
 	if err := CheckTCPConnect(addr); err != nil {
 		return nil, err
 	}
-	d := net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: -1, Resolver: resolver}
+	d := net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: -1, Resolver: resolver, Control: cfg.Sock.controlFunc()}
 	if src, dst, ok := strings.Cut(addr, ";"); ok {
 		h, p, err := splitHostPort(src)
 		if err != nil {
@@ -233,13 +242,12 @@ func DialTCP(ctx context.Context, addr string, cfg Config) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Socks != "" {
+		return dialSocks(ctx, &d, cfg, host, p)
+	}
 	// A host name is resolved by the dialer, which tries each address in
 	// turn (both families at once with the IPv6 option).
-	network := "tcp4"
-	if cfg.IPv6 || net.ParseIP(host) != nil {
-		network = "tcp"
-	}
-	c, err := d.DialContext(ctx, network, net.JoinHostPort(host, strconv.Itoa(p)))
+	c, err := d.DialContext(ctx, tcpNetwork(host, cfg), net.JoinHostPort(host, strconv.Itoa(p)))
 	if err != nil {
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) {
@@ -251,6 +259,15 @@ func DialTCP(ctx context.Context, addr string, cfg Config) (net.Conn, error) {
 	tc.SetNoDelay(true)
 	ApplyKeepalive(tc, cfg)
 	return c, nil
+}
+
+// tcpNetwork is the network to dial host on: IPv4 only unless the IPv6
+// option is on or host is an address.
+func tcpNetwork(host string, cfg Config) string {
+	if cfg.IPv6 || net.ParseIP(host) != nil {
+		return "tcp"
+	}
+	return "tcp4"
 }
 
 // ApplyKeepalive sets TCP keepalive as configured.

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package transport
+
+const haveBindToDevice = false
+
+func bindToDevice(uintptr, string) error { return ErrUnsupported }
