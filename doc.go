@@ -38,6 +38,52 @@
 //	PULL    PUSH             -                             fair-queued             (RFC 30)
 //	STREAM  raw TCP          [id][data] to that peer       [id][data]              (libzmq)
 //
+// # Choosing a pattern
+//
+// Start from what the messages are for:
+//
+//   - A question that needs its answer: REQ and REP (the package
+//     example). REQ waits for each reply, so one lost message stalls it; a
+//     client that must survive a dead server closes and reopens its socket
+//     after a timeout (the zguide's Lazy Pirate, examples/lpclient). A
+//     server that answers many clients at once, or out of order, is a
+//     ROUTER; a client with several requests in flight is a DEALER
+//     (example dealerRep).
+//   - Data for whoever is interested: PUB and SUB (example pubSub).
+//     Subscribers filter by prefix; the publisher never blocks, and drops
+//     what a slow or not yet connected subscriber cannot take. When the
+//     publisher must see subscriptions come and go (a last-value cache, a
+//     forwarder), use XPUB and XSUB (example xsubXpub).
+//   - Work to share out: PUSH and PULL ([Socket.Send]). Each message goes
+//     to one worker, round-robin; workers push results to a sink. Nothing
+//     is dropped: a PUSH with every worker full blocks.
+//   - Routing by name, brokers and asynchronous servers: ROUTER, which
+//     knows each peer by its routing id (example router), with DEALER
+//     peers or workers.
+//   - Two goroutines or two processes that only talk to each other: PAIR
+//     (example pair).
+//   - Peers that do not speak ZeroMQ (raw TCP, HTTP): STREAM
+//     (example stream).
+//
+// The zguide (https://zguide.zeromq.org) tells each pattern's story, and
+// examples/ holds its programs in Go.
+//
+// # From hello world to a broker
+//
+// The client and server above talk directly: the client must know the
+// server's address, and one server answers everyone. A broker in between
+// lets clients and servers come and go: clients connect REQ sockets to a
+// ROUTER, workers connect REP sockets to a DEALER, and [Device] (or
+// [Proxy]) passes each request to a worker in turn and each reply back to
+// the client it came from, the ROUTER's routing id finding the way (the
+// example of [Device]). Bind the broker's two sockets on well-known
+// endpoints and every client and worker connects to them: neither needs
+// to know of the other. From there the zguide's examples add reliability step by step:
+// a client that retries (examples/lpclient), a queue that knows its
+// workers are ready (examples/lbbroker, examples/spqueue), heartbeats
+// between queue and workers (examples/ppqueue), and a service-oriented
+// broker (examples/mdbroker, the Majordomo protocol).
+//
 // # Endpoints
 //
 // A socket may bind and connect to many endpoints at once:

@@ -101,7 +101,7 @@ func ExampleSocket_RecvMsg() {
 }
 
 // A ROUTER knows each peer by its routing id and answers by it.
-func ExampleRouter() {
+func Example_router() {
 	ctx := context.Background()
 	router, _ := zmq.NewSocket(zmq.Router)
 	defer router.Close()
