@@ -158,7 +158,10 @@ func (p *Poller) find(s *Socket) int {
 // Ready returns a channel that receives when a socket of the poller may
 // have become ready (and once after each Add or Update): a select can
 // wait on it beside other channels, then call Poll(0) to see which
-// sockets are. Wait and Poll take from the same channel.
+// sockets are, or simply TryRecv (TrySend) on each socket until it
+// returns [ErrWouldBlock]. A wake-up may find nothing ready; one that
+// finds several messages is not repeated for each, so drain what is
+// there before waiting again. Wait and Poll take from the same channel.
 func (p *Poller) Ready() <-chan struct{} { return p.wake }
 
 // Wait waits until at least one socket has an event it is watched for, and
