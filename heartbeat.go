@@ -39,10 +39,11 @@ type heartbeat struct {
 	peerTTL  time.Duration
 }
 
-// startHeartbeat starts sending PINGs if the socket asks for them. It is
-// called once the handshake is done; the peer's TTL may start the timer
-// later (pinged). A ZMTP 2.0 peer has no commands, so no PINGs.
-func (e *engine) startHeartbeat() {
+// initHeartbeat takes the heartbeat's settings from the engine's options.
+// It is called before the connection is shared with anything that reads
+// it: a receive reading inline may handle the peer's first PING (pinged)
+// before startHeartbeat runs.
+func (e *engine) initHeartbeat() {
 	o := &e.opts
 	h := &e.hb
 	h.e = e
@@ -51,6 +52,13 @@ func (e *engine) startHeartbeat() {
 		h.timeout = h.ivl
 	}
 	h.ttl = uint16(o.heartbeatTTL / (100 * time.Millisecond))
+}
+
+// startHeartbeat starts sending PINGs if the socket asks for them. It is
+// called once the handshake is done; the peer's TTL may start the timer
+// sooner or later (pinged). A ZMTP 2.0 peer has no commands, so no PINGs.
+func (e *engine) startHeartbeat() {
+	h := &e.hb
 	if h.ivl <= 0 || e.zmtp2 {
 		return
 	}

@@ -122,6 +122,7 @@ func (s *Socket) serveConn(conn net.Conn, ep *endpoint) error {
 	s.mu.Lock()
 	e.opts = s.opts
 	s.mu.Unlock()
+	e.initHeartbeat()
 	fd := connFD(conn)
 
 	peer, legacy, err := e.handshake()
