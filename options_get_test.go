@@ -121,7 +121,7 @@ func TestOptionsSnapshot(t *testing.T) {
 		Linger: -1, ReconnectInterval: 100 * time.Millisecond, HandshakeInterval: 30 * time.Second,
 		MaxMsgSize: -1, Backlog: 100, Immediate: true, TCPKeepalive: -1, TCPKeepaliveCount: -1,
 		TCPKeepaliveIdle: -1, TCPKeepaliveInterval: -1, StreamNotify: true,
-		HeartbeatInterval: 2 * time.Second, HeartbeatTimeout: -1,
+		HeartbeatInterval: 2 * time.Second, HeartbeatTimeout: -1, SendBuffer: -1, RecvBuffer: -1,
 	}
 	if string(o.RoutingID) != "me" || o.Metadata["X-Color"] != "blue" || len(o.Metadata) != 1 {
 		t.Fatalf("RoutingID %q, Metadata %v", o.RoutingID, o.Metadata)

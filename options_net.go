@@ -55,8 +55,8 @@ func TOS(tos int) Option {
 // TCPMaxRT sets ZMQ_TCP_MAXRT: how long sent data may go unacknowledged
 // before the connection is dropped (and, for a connecting socket,
 // reconnected). Linux applies it as TCP_USER_TIMEOUT (milliseconds),
-// Windows as TCP_MAXRT (whole seconds); elsewhere it is accepted and has
-// no effect, as in libzmq. Default 0: the system's.
+// Windows as TCP_MAXRT (whole seconds; Wine lacks it); elsewhere it is
+// accepted and has no effect, as in libzmq. Default 0: the system's.
 func TCPMaxRT(d time.Duration) Option {
 	return func(s *Socket) error {
 		if d < 0 || d.Milliseconds() > math.MaxInt32 {

@@ -30,8 +30,9 @@ timeout 300 "$wine" wineboot --init >/dev/null 2>&1
 cp "$tmp/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
 
 # The tests that run: conformance of every pattern, devices, the poller,
-# options, heartbeats and the security mechanisms, over tcp and inproc.
-run='^(TestPush|TestPull|TestReq|TestRep|TestDealer|TestRouter|TestPubSub|TestSubscriptions|TestXSub|TestPair|TestMultipart|TestProxy|TestDevice|TestSteerableProxy|TestPoller(Transports|ConcurrentRecv|Patterns|Errors|ReadySelect)$|TestSendRecvTimeout|TestSetOption|TestOptionsSnapshot|TestVersionHas|TestPlainAuthenticates|TestCurveAuthenticates|TestCurveManyMessages|TestContextTerm|TestCloseLinger|TestReconnect$)'
+# options (the tcp ones and SOCKS included), heartbeats and the security
+# mechanisms, over tcp and inproc.
+run='^(TestPush|TestPull|TestReq|TestRep|TestDealer|TestRouter|TestPubSub|TestSubscriptions|TestXSub|TestPair|TestMultipart|TestProxy|TestDevice|TestSteerableProxy|TestPoller(Transports|ConcurrentRecv|Patterns|Errors|ReadySelect)$|TestSendRecvTimeout|TestSetOption|TestOptionsSnapshot|TestVersionHas|TestPlainAuthenticates|TestCurveAuthenticates|TestCurveManyMessages|TestContextTerm|TestCloseLinger|TestReconnect$|TestTCPSocketOption|TestSocksProxy|TestBindToMissingDevice|TestConnectFromSource)'
 # Left out: the ipc subtests, and TestPollerManySockets (a third of its
 # sockets use ipc).
 skip='/ipc'

@@ -22,7 +22,13 @@ func setTOS(fd uintptr, network string, tos int) error {
 	return setInt(fd, syscall.IPPROTO_IP, syscall.IP_TOS, tos)
 }
 
-// setMaxRT sets TCP_MAXRT, in whole seconds (at least one).
+// setMaxRT sets TCP_MAXRT, in whole seconds (at least one). A system
+// without the option (Wine) goes without it, as the platforms other than
+// Linux and Windows do.
 func setMaxRT(fd uintptr, d time.Duration) error {
-	return setInt(fd, syscall.IPPROTO_TCP, tcpMaxRT, max(int(d/time.Second), 1))
+	err := setInt(fd, syscall.IPPROTO_TCP, tcpMaxRT, max(int(d/time.Second), 1))
+	if err == syscall.WSAENOPROTOOPT {
+		return nil
+	}
+	return err
 }
