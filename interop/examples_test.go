@@ -1,7 +1,6 @@
 package interop
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -174,8 +172,7 @@ type zguideExample struct {
 	done chan struct{} // closed when it has exited
 	err  error         // from Wait, once done
 
-	mu  sync.Mutex
-	out bytes.Buffer // standard output and error
+	out lockedBuffer // standard output and error
 }
 
 // startZguideExample runs an example in a directory of its own (wuserver
@@ -189,8 +186,8 @@ func startZguideExample(t *testing.T, bin, name string, args ...string) *zguideE
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second
 	e := &zguideExample{name: name, cmd: cmd, done: make(chan struct{})}
-	cmd.Stdout = e
-	cmd.Stderr = e
+	cmd.Stdout = &e.out
+	cmd.Stderr = &e.out
 	if err := cmd.Start(); err != nil {
 		cancel()
 		t.Fatal(err)
@@ -209,17 +206,7 @@ func startZguideExample(t *testing.T, bin, name string, args ...string) *zguideE
 	return e
 }
 
-func (e *zguideExample) Write(b []byte) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.out.Write(b)
-}
-
-func (e *zguideExample) output() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.out.String()
-}
+func (e *zguideExample) output() string { return e.out.String() }
 
 // exit waits for the example to end and checks that it succeeded.
 func (e *zguideExample) exit(t *testing.T) {

@@ -148,7 +148,8 @@ func TestSocksDanteRefuses(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects a process's output for the test to print.
+// lockedBuffer collects a process's output, written by the goroutines of
+// os/exec while the test reads it.
 type lockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
