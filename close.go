@@ -15,8 +15,9 @@ import "time"
 // up on a peer that shows no sign of life for 30 seconds: a connection that
 // neither writes nor reads for that long, or a connected endpoint whose peer
 // cannot be reached for that long (a server that restarts within it still
-// gets its messages). Set Linger to bound Close more tightly, or
-// HeartbeatInterval to notice frozen peers sooner.
+// gets its messages). A SUB does not wait to deliver its subscriptions to
+// a publisher it has not reached. Set Linger to bound Close more tightly,
+// or HeartbeatInterval to notice frozen peers sooner.
 func (s *Socket) Close() error {
 	s.closeOnce.Do(s.close)
 	return nil

@@ -102,7 +102,16 @@ func (ep *endpoint) stop(linger bool) {
 func (s *Socket) pending(p *peerPipe) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return !p.gone && p.out.pending()
+	return s.undeliveredLocked(p)
+}
+
+// undeliveredLocked reports whether p holds messages not yet handed to a
+// connection that a closing socket should wait to deliver. A SUB's queue
+// holds only its subscriptions, of no use to a publisher it has not
+// reached: its Close does not wait for them (nor does libzmq's). s.mu is
+// held.
+func (s *Socket) undeliveredLocked(p *peerPipe) bool {
+	return s.typ != Sub && !p.gone && p.out.pending()
 }
 
 func (ep *endpoint) isStopped() bool {

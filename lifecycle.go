@@ -432,5 +432,5 @@ func (s *Socket) peerGone(ep *endpoint, err error) bool {
 func (s *Socket) lingerDone(ep *endpoint) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.closed && (ep.persistent == nil || ep.persistent.gone || !ep.persistent.out.pending())
+	return s.closed && (ep.persistent == nil || !s.undeliveredLocked(ep.persistent))
 }

@@ -139,3 +139,20 @@ func TestShortLivedSendersDeliver(t *testing.T) {
 		}
 	}
 }
+
+// A SUB whose publisher was never reached closes at once with the default
+// Linger: its queue holds only subscriptions. (A PUSH in its place waits
+// the stall time, as TestCloseGivesUpOnUnreachablePeer shows.)
+func TestCloseSubWithUnreachedPublisher(t *testing.T) {
+	checkLeaks(t)
+	defer zmq.SetLingerStallForTest(time.Hour)()
+	sub, err := zmq.NewSocket(zmq.Sub, zmq.ReconnectInterval(10*time.Millisecond), zmq.Subscribe([]byte("news")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Connect(freeTCP(t)); err != nil {
+		t.Fatal(err)
+	}
+	sub.Subscribe([]byte("weather"))
+	closeWithin(t, sub, 5*time.Second)
+}
