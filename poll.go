@@ -105,7 +105,9 @@ func (p *Poller) Add(s *Socket, events Events) error {
 	return nil
 }
 
-// Update changes the events the poller watches s for.
+// Update changes the events the poller watches s for. With none (0), s
+// stays in the poller unwatched until an Update gives it events again: a
+// broker that stops reading its clients while no worker is free does so.
 func (p *Poller) Update(s *Socket, events Events) error {
 	if events&^(PollIn|PollOut) != 0 {
 		return fmt.Errorf("%w: poll events %v", ErrInvalid, events)
@@ -177,13 +179,21 @@ func (p *Poller) Wait(ctx context.Context) ([]Polled, error) {
 // negative timeout waits for ever, zero does not wait. It returns no
 // sockets and no error when the timeout passes first.
 func (p *Poller) Poll(timeout time.Duration) ([]Polled, error) {
+	return p.WaitTimeout(context.Background(), timeout)
+}
+
+// WaitTimeout is Wait bounded by a timeout too, for a loop that wakes on a
+// schedule (to send heartbeats, say) and stops with a context: it returns
+// no sockets and no error when the timeout passes first (a negative one
+// waits for ever, zero does not wait), and ctx.Err() when ctx ends first.
+func (p *Poller) WaitTimeout(ctx context.Context, timeout time.Duration) ([]Polled, error) {
 	var expired <-chan time.Time
 	if timeout >= 0 {
 		t := time.NewTimer(timeout)
 		defer t.Stop()
 		expired = t.C
 	}
-	return p.wait(context.Background(), expired)
+	return p.wait(ctx, expired)
 }
 
 func (p *Poller) wait(ctx context.Context, expired <-chan time.Time) ([]Polled, error) {

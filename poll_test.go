@@ -379,3 +379,43 @@ func TestPollerReadySelect(t *testing.T) {
 		}
 	}
 }
+
+// WaitTimeout ends on the timeout (no sockets, no error), on the context
+// (its error), or with the ready sockets; Update with no events leaves a
+// socket unwatched until it gets some again.
+func TestPollerWaitTimeoutAndUnwatched(t *testing.T) {
+	checkLeaks(t)
+	p := zmq.NewPoller()
+	defer p.Close()
+	pull := newSock(t, zmq.Pull)
+	push := newSock(t, zmq.Push)
+	if err := push.Connect(bound(t, pull, "inproc")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Add(pull, zmq.PollIn); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p.WaitTimeout(context.Background(), 20*time.Millisecond); err != nil || len(got) != 0 {
+		t.Fatalf("nothing ready: %v, %v", got, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := p.WaitTimeout(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled context: %v", err)
+	}
+
+	send(t, push, "m")
+	if err := p.Update(pull, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p.WaitTimeout(context.Background(), 20*time.Millisecond); err != nil || len(got) != 0 {
+		t.Fatalf("an unwatched socket was reported: %v, %v", got, err)
+	}
+	if err := p.Update(pull, zmq.PollIn); err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.WaitTimeout(context.Background(), -1)
+	if err != nil || len(got) != 1 || got[0].Socket != pull || got[0].Events != zmq.PollIn {
+		t.Fatalf("watched again: %v, %v", got, err)
+	}
+}
