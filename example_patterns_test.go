@@ -106,7 +106,7 @@ func Example_dealerRep() {
 			if err != nil {
 				return
 			}
-			rep.Send(ctx, zmq.NewMsgString("echo " + string(req.Frames[0])))
+			rep.Send(ctx, zmq.NewMsgString("echo "+string(req.Frames[0])))
 		}
 	}()
 
