@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/zmq-go/zmq/internal/transport"
 )
@@ -110,6 +111,10 @@ type Event struct {
 	// Err is the cause of a failure, a disconnection or a closed
 	// connection attempt; nil otherwise.
 	Err error
+	// Time is when the event happened (libzmq's events carry no time; a
+	// consumer that falls behind still learns when). Zero in an event
+	// decoded from libzmq's wire form.
+	Time time.Time
 }
 
 func (ev Event) String() string {
@@ -193,7 +198,7 @@ func (m *Monitor) stopLocked() {
 	}
 	m.stopped = true
 	if m.events&EventMonitorStopped != 0 {
-		m.c <- Event{Type: EventMonitorStopped} // deliver keeps a slot free for it
+		m.c <- Event{Type: EventMonitorStopped, Time: time.Now()} // deliver keeps a slot free for it
 	}
 	close(m.c)
 }
@@ -232,6 +237,7 @@ func (s *Socket) emitConn(t EventType, endpoint string, conn net.Conn, value uin
 func (s *Socket) emitEvent(ev Event) {
 	s.monMu.Lock()
 	defer s.monMu.Unlock()
+	ev.Time = time.Now() // under monMu: delivered in the order of their times
 	for _, m := range s.monitors {
 		m.deliver(ev)
 	}

@@ -33,6 +33,9 @@ func expectEvents(t testing.TB, m *zmq.Monitor, types ...zmq.EventType) []zmq.Ev
 		if ev.Type != want {
 			t.Fatalf("event %d: got %v, want %v (after %v)", i, ev, want, evs)
 		}
+		if ev.Time.IsZero() || i > 0 && ev.Time.Before(evs[i-1].Time) {
+			t.Fatalf("event %d (%v) at %v, after %v", i, ev, ev.Time, evs)
+		}
 		evs = append(evs, ev)
 	}
 	return evs

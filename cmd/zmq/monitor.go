@@ -107,7 +107,7 @@ func runMonitor(e *env, args []string) error {
 			if !ok {
 				return nil
 			}
-			fmt.Fprintf(out, "%s %s\n", time.Now().Format("15:04:05.000000"), formatEvent(ev))
+			fmt.Fprintf(out, "%s %s\n", ev.Time.Format("15:04:05.000000"), formatEvent(ev))
 			if err := out.Flush(); err != nil {
 				return err
 			}
