@@ -120,26 +120,16 @@ func filterScenario(t *testing.T, pub end, sub subEnd) {
 	expect(t, sub, b("AB", "3")...)
 	expect(t, sub, b("C", "end")...)
 
-	// After unsubscribing A (once the cancel has reached the publisher),
-	// only C gets through.
+	// After unsubscribing A, only C gets through. A SUB filters what it
+	// receives as well, so for a SUB the waits for a cancel cannot tell
+	// whether it has reached the publisher: nothing after them depends on
+	// it.
 	sub.unsub(t, "A")
 	awaitCancel(t, pub, sub, "A")
 	pub.send(t, b("A", "after cancel")...)
 	pub.send(t, b("AB", "after cancel")...)
 	pub.send(t, b("C", "after cancel")...)
 	expect(t, sub, b("C", "after cancel")...)
-
-	// The empty subscription matches everything, an empty first frame too.
-	sub.sub(t, "")
-	awaitTopic(t, pub, sub, "Z")
-	pub.send(t, b("", "empty topic")...)
-	pub.send(t, b("A", "a")...)
-	pub.send(t, []byte("Q"))
-	expectSkipping(t, sub, b("Z", "sync"), b("", "empty topic")...)
-	expect(t, sub, b("A", "a")...)
-	expect(t, sub, []byte("Q"))
-	sub.unsub(t, "")
-	awaitCancel(t, pub, sub, "Z")
 
 	// A topic subscribed twice needs two unsubscribes at the subscriber;
 	// the peer learns of the cancel after the second (libzmq's SUB and XSUB
@@ -157,6 +147,22 @@ func filterScenario(t *testing.T, pub end, sub subEnd) {
 	pub.send(t, b("F", "after cancel")...)
 	pub.send(t, b("C", "after F")...)
 	expect(t, sub, b("C", "after F")...)
+
+	// The empty subscription matches everything, an empty first frame too.
+	// It comes last: a publisher that still held it (its cancel not read
+	// yet) would pass the probe of any subscription awaited after it, and
+	// messages sent before that subscription arrived would be lost (which
+	// made the section above fail one run in ten).
+	sub.sub(t, "")
+	awaitTopic(t, pub, sub, "Z")
+	pub.send(t, b("", "empty topic")...)
+	pub.send(t, b("A", "a")...)
+	pub.send(t, []byte("Q"))
+	expectSkipping(t, sub, b("Z", "sync"), b("", "empty topic")...)
+	expect(t, sub, b("A", "a")...)
+	expect(t, sub, []byte("Q"))
+	sub.unsub(t, "")
+	awaitCancel(t, pub, sub, "Z")
 }
 
 // awaitCancel waits until messages on topic no longer reach sub, which
