@@ -93,13 +93,16 @@
 //	tcp://eth0:5555        an interface's address
 //	tcp://[::1]:5555       IPv6
 //	tcp://host:5555        connect by name
+//	tcp://10.0.0.2:0;host:5555  connect from a source address (and port; 0 or * for any)
 //	ipc:///tmp/feed.ipc    a Unix domain socket; ipc://* picks a fresh path
 //	ipc://@feed            a Linux abstract socket
 //	inproc://workers       within one Context; connect may come before bind
 //
 // Connect returns at once: the socket connects in the background and again
 // after every loss, every ReconnectInterval. Messages sent meanwhile are
-// queued (up to SendHWM) unless Immediate is set.
+// queued (up to SendHWM) unless Immediate is set. [SocksProxy] sends tcp
+// connects through a SOCKS5 proxy; [SendBuffer], [RecvBuffer], [TOS],
+// [TCPMaxRT] and [BindToDevice] tune the tcp sockets themselves.
 //
 // # Messages
 //
