@@ -72,11 +72,13 @@ if [ -n "$BASE" ] && [ ! -x "$BASE/local_thr" ]; then echo "BASE=$BASE holds no 
 # ---- helpers ------------------------------------------------------------
 
 port=$((30000 + RANDOM % 20000))
+# endpoint sets ep to a fresh endpoint of the transport (not in a
+# subshell: each call takes the next port).
 endpoint() { # transport
 	port=$((port + 1))
 	case $1 in
-	tcp) echo "tcp://127.0.0.1:$port" ;;
-	ipc) echo "ipc://$tmp/s$port.ipc" ;;
+	tcp) ep="tcp://127.0.0.1:$port" ;;
+	ipc) ep="ipc://$tmp/s$port.ipc" ;;
 	esac
 }
 
@@ -112,7 +114,7 @@ thr() {
 	if [ "$tr" = inproc ]; then
 		timeout "$TMO" "$l/inproc_thr" "$size" "$count" >"$out" 2>&1 || rc=1
 	else
-		ep=$(endpoint "$tr")
+		endpoint "$tr"
 		timeout "$TMO" "$l/local_thr" "$ep" "$size" "$count" $CURVE >"$out" 2>&1 &
 		lpid=$!
 		sleep 0.3
@@ -137,7 +139,7 @@ lat() {
 	if [ "$tr" = inproc ]; then
 		timeout "$TMO" $PIN "$l/inproc_lat" "$size" "$count" >"$out" 2>&1 || { echo FAIL; return; }
 	else
-		ep=$(endpoint "$tr")
+		endpoint "$tr"
 		timeout "$TMO" $PIN "$l/local_lat" "$ep" "$size" "$count" $CURVE >/dev/null 2>&1 &
 		lpid=$!
 		sleep 0.3
@@ -332,7 +334,7 @@ fi
 rss() {
 	local ep lpid n
 	n=$(thr_count 64)
-	ep=$(endpoint tcp)
+	endpoint tcp
 	timeout "$TMO" /usr/bin/time -o "$tmp/rss" -f %M "$1/local_thr" "$ep" 64 "$n" >/dev/null 2>&1 &
 	lpid=$!
 	sleep 0.3
@@ -409,7 +411,6 @@ proxy_thr() {
 # streamer -> libzmq's local_thr over tcp, or FAIL.
 streamed() {
 	local out=$tmp/streamed.out in out_ep spid lpid rc=0
-	# endpoint counts ports in a subshell here: take two apart.
 	port=$((port + 2))
 	in="tcp://127.0.0.1:$((port - 1))"
 	out_ep="tcp://127.0.0.1:$port"
