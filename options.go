@@ -71,7 +71,6 @@ func defaultOptions() options {
 		heartbeatTimeout:  -1,
 		sendTimeout:       -1,
 		recvTimeout:       -1,
-		sock:              transport.DefaultSockOpts,
 	}
 }
 

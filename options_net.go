@@ -21,7 +21,7 @@ func SendBuffer(bytes int) Option {
 		if bytes < -1 || bytes > math.MaxInt32 {
 			return invalid("SendBuffer %d", bytes)
 		}
-		s.opts.sock.SendBuffer = bytes
+		s.opts.sock.SendBuffer = transport.Buffer(bytes)
 		return nil
 	}
 }
@@ -34,7 +34,7 @@ func RecvBuffer(bytes int) Option {
 		if bytes < -1 || bytes > math.MaxInt32 {
 			return invalid("RecvBuffer %d", bytes)
 		}
-		s.opts.sock.RecvBuffer = bytes
+		s.opts.sock.RecvBuffer = transport.Buffer(bytes)
 		return nil
 	}
 }

@@ -11,23 +11,37 @@ import (
 // SockOpts are the options libzmq sets on a tcp socket of its own before
 // it binds or connects: buffer sizes, the IP type of service, the
 // retransmission timeout and the device the socket is bound to. The zero
-// value sets none of them; see Unset for the buffer sizes.
+// value sets none of them.
 type SockOpts struct {
-	SendBuffer int           // SO_SNDBUF in bytes; Unset: the system's
-	RecvBuffer int           // SO_RCVBUF in bytes; Unset: the system's
+	SendBuffer BufferSize    // SO_SNDBUF
+	RecvBuffer BufferSize    // SO_RCVBUF
 	TOS        int           // IP_TOS (IPV6_TCLASS for IPv6); 0: the system's
 	MaxRT      time.Duration // TCP_USER_TIMEOUT (Linux), TCP_MAXRT (Windows); 0: the system's
 	Device     string        // SO_BINDTODEVICE (Linux); "": none
 }
 
-// Unset leaves a buffer size to the system.
-const Unset = -1
+// A BufferSize is a kernel buffer size to set; the zero value leaves the
+// system's. Zero bytes is a size like any other (Windows then sends from
+// the application's buffers).
+type BufferSize struct {
+	bytes int
+	set   bool
+}
+
+// Buffer returns the size of n bytes, or the system's for a negative n
+// (libzmq's -1).
+func Buffer(n int) BufferSize { return BufferSize{bytes: max(n, 0), set: n >= 0} }
+
+// Bytes returns the size, or -1 for the system's.
+func (b BufferSize) Bytes() int {
+	if !b.set {
+		return -1
+	}
+	return b.bytes
+}
 
 // ErrUnsupported reports an option the platform cannot apply.
 var ErrUnsupported = errors.New("not supported on this platform")
-
-// DefaultSockOpts sets nothing.
-var DefaultSockOpts = SockOpts{SendBuffer: Unset, RecvBuffer: Unset}
 
 // Check reports whether the platform can apply every option that is set.
 func (o SockOpts) Check() error {
@@ -47,7 +61,7 @@ func (o SockOpts) controlFunc() func(network, address string, rc syscall.RawConn
 	return func(network, _ string, rc syscall.RawConn) error { return o.control(network, rc) }
 }
 
-func (o SockOpts) none() bool { return o == DefaultSockOpts || o == (SockOpts{}) }
+func (o SockOpts) none() bool { return o == SockOpts{} }
 
 // control applies the options to a socket of network ("tcp4", "tcp6").
 func (o SockOpts) control(network string, rc syscall.RawConn) error {
@@ -66,13 +80,13 @@ func (o SockOpts) apply(fd uintptr, network string) error {
 			return fmt.Errorf("BINDTODEVICE %q: %w", o.Device, err)
 		}
 	}
-	if o.SendBuffer >= 0 {
-		if err := setInt(fd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, o.SendBuffer); err != nil {
+	if o.SendBuffer.set {
+		if err := setInt(fd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, o.SendBuffer.bytes); err != nil {
 			return fmt.Errorf("SNDBUF: %w", err)
 		}
 	}
-	if o.RecvBuffer >= 0 {
-		if err := setInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, o.RecvBuffer); err != nil {
+	if o.RecvBuffer.set {
+		if err := setInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, o.RecvBuffer.bytes); err != nil {
 			return fmt.Errorf("RCVBUF: %w", err)
 		}
 	}

@@ -15,8 +15,8 @@ import (
 // accepted, as getsockopt(2) reads them back.
 func TestSockOptsApplied(t *testing.T) {
 	cfg := Config{Keepalive: -1, Sock: SockOpts{
-		SendBuffer: 48 << 10,
-		RecvBuffer: 96 << 10,
+		SendBuffer: Buffer(48 << 10),
+		RecvBuffer: Buffer(96 << 10),
 		TOS:        0x28,
 		MaxRT:      1500 * time.Millisecond,
 		Device:     "lo",
@@ -64,11 +64,11 @@ func TestSockOptsApplied(t *testing.T) {
 				return v
 			}
 			// Linux doubles the sizes for its bookkeeping.
-			if v := get(unix.SOL_SOCKET, unix.SO_SNDBUF); v != 2*cfg.Sock.SendBuffer {
-				t.Errorf("%s: SO_SNDBUF %d, want %d", name, v, 2*cfg.Sock.SendBuffer)
+			if v := get(unix.SOL_SOCKET, unix.SO_SNDBUF); v != 2*cfg.Sock.SendBuffer.Bytes() {
+				t.Errorf("%s: SO_SNDBUF %d, want %d", name, v, 2*cfg.Sock.SendBuffer.Bytes())
 			}
-			if v := get(unix.SOL_SOCKET, unix.SO_RCVBUF); v != 2*cfg.Sock.RecvBuffer {
-				t.Errorf("%s: SO_RCVBUF %d, want %d", name, v, 2*cfg.Sock.RecvBuffer)
+			if v := get(unix.SOL_SOCKET, unix.SO_RCVBUF); v != 2*cfg.Sock.RecvBuffer.Bytes() {
+				t.Errorf("%s: SO_RCVBUF %d, want %d", name, v, 2*cfg.Sock.RecvBuffer.Bytes())
 			}
 			if v := get(unix.IPPROTO_IP, unix.IP_TOS); v != cfg.Sock.TOS {
 				t.Errorf("%s: IP_TOS %#x, want %#x", name, v, cfg.Sock.TOS)
@@ -92,7 +92,7 @@ func TestSockOptsApplied(t *testing.T) {
 // An option the system refuses fails the bind or the connect, naming the
 // option and keeping the system's error.
 func TestSockOptsRefused(t *testing.T) {
-	cfg := Config{Sock: SockOpts{SendBuffer: Unset, RecvBuffer: Unset, Device: "nosuchdev0"}}
+	cfg := Config{Sock: SockOpts{Device: "nosuchdev0"}}
 	_, _, err := ListenTCP("127.0.0.1:*", cfg)
 	if !errors.Is(err, syscall.ENODEV) {
 		t.Fatalf("listen on a missing device: %v, want ENODEV", err)
@@ -102,5 +102,32 @@ func TestSockOptsRefused(t *testing.T) {
 	_, err = DialTCP(ctx, "127.0.0.1:9", cfg)
 	if !errors.Is(err, syscall.ENODEV) {
 		t.Fatalf("dial from a missing device: %v, want ENODEV", err)
+	}
+}
+
+// A buffer size of zero is set like any other (the system's minimum on
+// Linux), not taken for "the system's default".
+func TestSockOptsZeroBuffers(t *testing.T) {
+	sizes := func(cfg Config) (snd, rcv int) {
+		t.Helper()
+		ln, _, err := ListenTCP("127.0.0.1:*", cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		rc, err := ln.(*net.TCPListener).SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc.Control(func(fd uintptr) {
+			snd, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF)
+			rcv, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+		})
+		return snd, rcv
+	}
+	defSnd, defRcv := sizes(Config{})
+	snd, rcv := sizes(Config{Sock: SockOpts{SendBuffer: Buffer(0), RecvBuffer: Buffer(0)}})
+	if snd >= defSnd || rcv >= defRcv {
+		t.Fatalf("zero buffers: SO_SNDBUF %d, SO_RCVBUF %d; the defaults are %d and %d", snd, rcv, defSnd, defRcv)
 	}
 }
