@@ -98,10 +98,7 @@ func dialSocks(ctx context.Context, d *net.Dialer, cfg Config, host string, port
 		return nil, err
 	}
 	c.SetDeadline(time.Time{})
-	tc := c.(*net.TCPConn)
-	tc.SetNoDelay(true)
-	ApplyKeepalive(tc, cfg)
-	return c, nil
+	return tuned(c, cfg), nil
 }
 
 // socksHandshake asks the proxy on rw to connect to host:port.

@@ -255,10 +255,16 @@ func DialTCP(ctx context.Context, addr string, cfg Config) (net.Conn, error) {
 		}
 		return nil, err
 	}
+	return tuned(c, cfg), nil
+}
+
+// tuned sets up a connection made by a dial as the engine wants it: no
+// Nagle delay, keepalive as configured.
+func tuned(c net.Conn, cfg Config) net.Conn {
 	tc := c.(*net.TCPConn)
 	tc.SetNoDelay(true)
 	ApplyKeepalive(tc, cfg)
-	return c, nil
+	return c
 }
 
 // tcpNetwork is the network to dial host on: IPv4 only unless the IPv6
