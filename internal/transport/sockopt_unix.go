@@ -9,15 +9,10 @@ func setInt(fd uintptr, level, opt, v int) error {
 }
 
 // setTOS sets the type of service of IPv4 packets and the traffic class
-// of IPv6 ones, as the socket's family needs.
+// of IPv6 ones, as the socket's family ("tcp4" or "tcp6") needs.
 func setTOS(fd uintptr, network string, tos int) error {
 	if network == "tcp6" {
 		return unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_TCLASS, tos)
 	}
-	err := unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TOS, tos)
-	if err != nil && network == "tcp" {
-		// A dual-stack socket: IPv6 it is.
-		return unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_TCLASS, tos)
-	}
-	return err
+	return unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TOS, tos)
 }
