@@ -71,7 +71,9 @@ if [ -n "$BASE" ] && [ ! -x "$BASE/local_thr" ]; then echo "BASE=$BASE holds no 
 
 # ---- helpers ------------------------------------------------------------
 
-port=$((30000 + RANDOM % 20000))
+# Ports below the ephemeral range (32768 and up on Linux), where no
+# outgoing connection of another program can hold one.
+port=$((20000 + RANDOM % 10000))
 # endpoint sets ep to a fresh endpoint of the transport (not in a
 # subshell: each call takes the next port).
 endpoint() { # transport

@@ -11,16 +11,20 @@ ours=$root/bin
 theirs=$root/bin/libzmq
 "$root/perf/c/build.sh" "$theirs" >/dev/null
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-port=$((20000 + RANDOM % 20000))
+# Ports below the ephemeral range (32768 and up on Linux), where no
+# outgoing connection of another program can hold one.
+port=$((20000 + RANDOM % 10000))
 fail=0
 
+# endpoint sets ep to a fresh endpoint of the transport (not in a
+# subshell: each call takes the next port).
 endpoint() { # transport
 	port=$((port + 1))
-	case $1 in tcp) echo "tcp://127.0.0.1:$port" ;; ipc) echo "ipc://$tmp/s$port.ipc" ;; esac
+	case $1 in tcp) ep="tcp://127.0.0.1:$port" ;; ipc) ep="ipc://$tmp/s$port.ipc" ;; esac
 }
 
 thr() { # local_dir remote_dir transport size count [curve]
-	local ep out; ep=$(endpoint "$3")
+	local ep out; endpoint "$3"
 	timeout 120 "$1/local_thr" "$ep" "$4" "$5" ${6:-} >"$tmp/out" 2>&1 &
 	local pid=$!
 	sleep 0.3
@@ -31,7 +35,7 @@ thr() { # local_dir remote_dir transport size count [curve]
 }
 
 lat() { # local_dir remote_dir transport size count [curve]
-	local ep; ep=$(endpoint "$3")
+	local ep; endpoint "$3"
 	timeout 120 "$1/local_lat" "$ep" "$4" "$5" ${6:-} &
 	local pid=$!
 	sleep 0.3
